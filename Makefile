@@ -1,0 +1,118 @@
+# civicare - build, run, test.
+#
+#   make            build build/civicare
+#   make run        install what is missing, build, create the demo county,
+#                   serve it on http://127.0.0.1:8080 and print the logins
+#   make test       every test: unit (cmocka), API (node:test), then both
+#                   again against an ASan+UBSan build
+#   make deps       only install the Debian packages that are missing
+
+CC      ?= gcc
+PKGS    := libmicrohttpd jansson sqlite3 libsodium
+VERSION := 0.1.0
+COMMIT  := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+WARN    := -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes -Wshadow \
+           -Wformat=2 -Wno-format-nonliteral -Wvla
+BASEFLAGS = -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(WARN) -g \
+           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CFLAGS  ?= -O2
+LIBS     = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+SANFLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+SRCS     := $(sort $(wildcard src/*/*.c))
+MAIN     := src/cli/main.c
+LIBSRCS  := $(filter-out $(MAIN),$(SRCS))
+OBJS     := $(LIBSRCS:%.c=build/obj/%.o)
+ASANOBJS := $(LIBSRCS:%.c=build/asan/obj/%.o)
+UNITSRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNITS    := $(UNITSRCS:tests/unit/%.c=build/tests/%)
+ASANUNITS:= $(UNITSRCS:tests/unit/%.c=build/asan/tests/%)
+
+# Debian packages the build and the tests need (installed by `make deps`).
+DEB_PKGS := gcc make pkg-config git curl sqlite3 libmicrohttpd-dev libjansson-dev \
+            libsqlite3-dev libsodium-dev libcmocka-dev libxlsxwriter-dev
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+DB       ?= civicare.db
+PERSONS  ?= 100000
+
+.PHONY: all deps run test unit api asan-test clean web check-banned FORCE
+
+all: build/civicare web
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "all Debian packages present"; fi
+
+build/obj/%.o: %.c $(wildcard src/*.h src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) $(CFLAGS) -c $< -o $@
+
+build/asan/obj/%.o: %.c $(wildcard src/*.h src/*/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) $(SANFLAGS) -c $< -o $@
+
+build/libcivicare.a: $(OBJS)
+	@rm -f $@; ar rcs $@ $^
+
+build/asan/libcivicare.a: $(ASANOBJS)
+	@rm -f $@; ar rcs $@ $^
+
+build/civicare: $(MAIN) build/libcivicare.a FORCE
+	$(CC) $(BASEFLAGS) $(CFLAGS) -DCIVICARE_VERSION='"$(VERSION)"' -DCIVICARE_COMMIT='"$(COMMIT)"' \
+	  $(MAIN) build/libcivicare.a $(LIBS) -o $@
+
+build/asan/civicare: $(MAIN) build/asan/libcivicare.a FORCE
+	$(CC) $(BASEFLAGS) $(SANFLAGS) -DCIVICARE_VERSION='"$(VERSION)"' -DCIVICARE_COMMIT='"$(COMMIT)"' \
+	  $(MAIN) build/asan/libcivicare.a $(LIBS) -o $@
+
+build/tests/%: tests/unit/%.c build/libcivicare.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) $(CFLAGS) $< build/libcivicare.a $(LIBS) -lcmocka -o $@
+
+build/asan/tests/%: tests/unit/%.c build/asan/libcivicare.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) $(SANFLAGS) $< build/asan/libcivicare.a $(LIBS) -lcmocka -o $@
+
+# The browser app comes with its own issue; until then web/dist holds the
+# placeholder page so `serve` has something to serve.
+web: web/dist/index.html
+web/dist/index.html: web/placeholder.html
+	@mkdir -p web/dist && cp $< $@
+
+check-banned:
+	@bad=$$(for f in $(SRCS); do grep -q 'core/banned.h"' $$f || echo $$f; done); \
+	if [ -n "$$bad" ]; then echo "missing #include of core/banned.h:"; echo "$$bad"; exit 1; fi
+
+unit: $(UNITS)
+	@set -e; for t in $(UNITS); do echo "== $$t"; CIVICARE_TEST_TMP=$$(mktemp -d) $$t; done
+
+api: build/civicare web
+	CIVICARE_BIN=$(CURDIR)/build/civicare node --test --test-concurrency=1 tests/api/
+
+asan-test: build/asan/civicare $(ASANUNITS) web
+	@set -e; for t in $(ASANUNITS); do echo "== $$t (asan)"; CIVICARE_TEST_TMP=$$(mktemp -d) $$t; done
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  CIVICARE_BIN=$(CURDIR)/build/asan/civicare node --test --test-concurrency=1 tests/api/
+
+test: deps check-banned all
+	$(MAKE) unit
+	$(MAKE) api
+	$(MAKE) asan-test
+
+run: deps all
+	@if [ ! -s $(DB) ]; then ./build/civicare demo --db $(DB) --persons $(PERSONS) --seed 1; \
+	  else echo "using the existing $(DB) (delete it for a fresh demo county)"; \
+	  ./build/civicare demo --db $(DB) --logins; fi
+	./build/civicare serve --db $(DB) --listen 127.0.0.1:8080
+
+clean:
+	rm -rf build web/dist
+
+FORCE:

@@ -1,0 +1,46 @@
+/*
+ * demo.h - the synthetic Dianjiang county (civicare demo).
+ *
+ * Builds households and persons under the county's generated villages, with
+ * valid ID numbers (address code 500231, marked synthetic), plausible ages,
+ * sexes and family shapes, urban or rural by division, some disabilities and
+ * illnesses; then one account per role with a township and a village where
+ * the role has one.  Deterministic for a seed (a private PRNG, never rand()).
+ * Nothing in it is a real person.
+ */
+#ifndef CIVICARE_DEMO_H
+#define CIVICARE_DEMO_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "../core/err.h"
+#include "../store/store.h"
+
+struct demo_options {
+	int64_t persons;        /* about this many persons (whole households) */
+	uint64_t seed;
+	const char *password;   /* for every demo account; NULL = random each */
+	FILE *progress;         /* progress lines (a bar on a terminal); NULL = quiet */
+};
+
+struct demo_login {
+	char username[64];
+	char password[64];
+	char role[16];
+	char region_code[13];
+	char region_name[128];
+};
+
+struct demo_result {
+	int64_t households, persons, disabled, ill;
+	struct demo_login logins[8];
+	int n_logins;
+	double seconds;
+};
+
+/* The divisions must be seeded.  Refuses (ERR_CONFLICT, rule "not_empty")
+ * when the registry already has persons. */
+int demo_generate(struct store *s, const struct demo_options *o,
+		  struct demo_result *r, struct err *e);
+
+#endif

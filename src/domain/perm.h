@@ -1,0 +1,82 @@
+/*
+ * perm.h - roles, permissions and regions: authorization in one place.
+ *
+ * Every account has one role and one region (a division-code prefix).  A
+ * role grants permissions through one table (perm.c); a record is visible
+ * when its region code lies inside the actor's region.  A reviewer's region
+ * is normally the whole county: it works its department's queue county-wide.
+ * Routes name the permission they need (http/routes.c); the matrix and the
+ * OpenAPI document are generated from these tables.
+ */
+#ifndef CIVICARE_PERM_H
+#define CIVICARE_PERM_H
+
+#include <stdint.h>
+#include "../core/err.h"
+
+enum role {
+	ROLE_COURIER,    /* 救助快递员: grid worker, reports from a phone */
+	ROLE_ASSISTANT,  /* 救助协理员: village assistance officer */
+	ROLE_COMMANDER,  /* 救助指挥员: township party secretary */
+	ROLE_REVIEWER,   /* department case officer */
+	ROLE_ADMIN,      /* county civil-affairs bureau */
+	ROLE_INSPECTOR,  /* 纪委监委: discipline inspection, read-only */
+	ROLE_ELDERCARE,  /* care-institution staff */
+	ROLE_COUNT
+};
+
+enum perm {
+	PERM_PUBLIC,         /* no account needed */
+	PERM_SIGNED_IN,      /* any account */
+	PERM_DIVISION_READ,
+	PERM_PERSON_READ,
+	PERM_PERSON_WRITE,
+	PERM_PERSON_ID_FULL, /* see a full ID number; every read audited */
+	PERM_HOUSEHOLD_READ,
+	PERM_HOUSEHOLD_WRITE,
+	PERM_USER_READ,
+	PERM_USER_WRITE,
+	PERM_AUDIT_READ,
+	PERM_COUNT
+};
+
+/* Who is acting: filled from the session, or by the CLI for system work. */
+struct actor {
+	int64_t user_id;      /* 0 = the system (CLI, demo, migrations) */
+	char username[64];
+	enum role role;
+	char region[13];      /* division-code prefix */
+	char department[32];  /* reviewers: "civil_affairs", "medical", ... */
+	char ip[64];
+};
+
+const char *perm_role_name(enum role r);      /* "courier" ... */
+const char *perm_role_label_zh(enum role r);  /* "救助快递员" ... */
+int perm_role_parse(const char *name, enum role *out); /* 0 or -1 */
+const char *perm_name(enum perm p);           /* "person.read" ... */
+const char *perm_label_zh(enum perm p);
+
+/* 1 when the role holds the permission (PERM_PUBLIC and PERM_SIGNED_IN are
+ * held by every role). */
+int perm_role_has(enum role r, enum perm p);
+
+/* 1 when record_region lies inside the actor's region. */
+int perm_region_allows(const struct actor *a, const char *record_region);
+
+/* ERR_FORBIDDEN (rule "permission") unless the actor's role has p. */
+int perm_require(const struct actor *a, enum perm p, struct err *e);
+
+/* ERR_NOT_FOUND (rule "region") unless the record lies inside the region:
+ * a record outside one's region is answered as if it did not exist. */
+int perm_require_region(const struct actor *a, const char *record_region,
+			struct err *e);
+
+/* ERR_FORBIDDEN (rule "region", field `field`) unless `target_region` lies
+ * inside the actor's region: for creating things somewhere. */
+int perm_require_target(const struct actor *a, const char *target_region,
+			const char *field, struct err *e);
+
+/* The system actor used by the CLI: county region, admin role. */
+void perm_system_actor(struct actor *a, const char *region);
+
+#endif
