@@ -54,8 +54,9 @@ int config_lookup(const char *name, enum config_key *out); /* 0 or -1 */
 const char *config_get(const struct config *c, enum config_key k);
 int config_get_int(const struct config *c, enum config_key k, int64_t min,
 		   int64_t max, int64_t *out, struct err *e);
-/* Print "  --db PATH   (CIVICARE_DB, default: civicare.db)  help" lines for
- * the keys in `keys` (terminated by CFG_KEY_COUNT). */
+/* Print one aligned line per key in `keys` (terminated by CFG_KEY_COUNT;
+ * NULL = all), e.g.
+ *   "  --db VALUE            SQLite database file [env CIVICARE_DB, default civicare.db]" */
 void config_print_help(FILE *f, const enum config_key *keys);
 
 #endif

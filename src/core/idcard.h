@@ -28,8 +28,9 @@ struct idcard {
 /*
  * Normalise and validate.  On failure returns ERR_INVALID with field
  * `field` (e.g. "id_number") and rule one of: "length", "characters",
- * "birth_date" (not a real date, in the future, or before 1870),
- * "check_character"; *out is then unspecified.
+ * "region" (address code starting with 0), "birth_date" (not a real date,
+ * in the future, or before 1870), "check_character"; *out is then
+ * unspecified.
  */
 int idcard_parse(const char *input, const char *field, struct idcard *out,
 		 struct err *e);
