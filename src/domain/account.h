@@ -45,6 +45,10 @@ int account_reset_password(struct store *s, const struct actor *a,
 int account_list(struct store *s, const struct actor *a, int64_t page,
 		 int64_t per_page, json_t **out, struct err *e);
 
+/* One user as in account_list, inside the actor's region; ERR_NOT_FOUND. */
+int account_get(struct store *s, const struct actor *a, int64_t id,
+		json_t **out, struct err *e);
+
 enum session_kind { SESSION_COOKIE, SESSION_BEARER };
 
 struct session_tokens {

@@ -44,6 +44,7 @@ enum perm {
 struct actor {
 	int64_t user_id;      /* 0 = the system (CLI, demo, migrations) */
 	char username[64];
+	char display_name[96];
 	enum role role;
 	char region[13];      /* division-code prefix */
 	char department[32];  /* reviewers: "civil_affairs", "medical", ... */
