@@ -9,7 +9,6 @@
 
 CC      ?= gcc
 PKGS    := libmicrohttpd jansson sqlite3 libsodium
-VERSION := 0.1.0
 COMMIT  := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 WARN    := -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes -Wshadow \
@@ -65,11 +64,11 @@ build/asan/libcivicare.a: $(ASANOBJS)
 	@rm -f $@; ar rcs $@ $^
 
 build/civicare: $(MAIN) build/libcivicare.a FORCE
-	$(CC) $(BASEFLAGS) $(CFLAGS) -DCIVICARE_VERSION='"$(VERSION)"' -DCIVICARE_COMMIT='"$(COMMIT)"' \
+	$(CC) $(BASEFLAGS) $(CFLAGS) -DCIVICARE_COMMIT='"$(COMMIT)"' \
 	  $(MAIN) build/libcivicare.a $(LIBS) -o $@
 
 build/asan/civicare: $(MAIN) build/asan/libcivicare.a FORCE
-	$(CC) $(BASEFLAGS) $(SANFLAGS) -DCIVICARE_VERSION='"$(VERSION)"' -DCIVICARE_COMMIT='"$(COMMIT)"' \
+	$(CC) $(BASEFLAGS) $(SANFLAGS) -DCIVICARE_COMMIT='"$(COMMIT)"' \
 	  $(MAIN) build/asan/libcivicare.a $(LIBS) -o $@
 
 build/tests/%: tests/unit/%.c build/libcivicare.a
@@ -107,9 +106,8 @@ test: deps check-banned all
 	$(MAKE) asan-test
 
 run: deps all
-	@if [ ! -s $(DB) ]; then ./build/civicare demo --db $(DB) --persons $(PERSONS) --seed 1; \
-	  else echo "using the existing $(DB) (delete it for a fresh demo county)"; \
-	  ./build/civicare demo --db $(DB) --logins; fi
+	rm -f $(DB) $(DB)-wal $(DB)-shm
+	./build/civicare demo --db $(DB) --persons $(PERSONS) --seed 1
 	./build/civicare serve --db $(DB) --listen 127.0.0.1:8080
 
 clean:

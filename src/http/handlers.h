@@ -1,0 +1,38 @@
+/*
+ * handlers.h - every handler the route table (routes.c) points at.
+ * Each follows http_handler: fill resp and return 0, or return a negative
+ * ERR_* with e filled.
+ */
+#ifndef CIVICARE_HANDLERS_H
+#define CIVICARE_HANDLERS_H
+
+#include "http.h"
+
+#define HANDLER(name) \
+	int name(struct http_req *req, struct http_resp *resp, struct err *e)
+
+/* h_system.c */
+HANDLER(h_healthz);
+HANDLER(h_openapi);
+HANDLER(h_division_get);
+/* h_auth.c */
+HANDLER(h_login);
+HANDLER(h_logout);
+HANDLER(h_me);
+/* h_registry.c */
+HANDLER(h_person_search);
+HANDLER(h_person_create);
+HANDLER(h_person_get);
+HANDLER(h_person_update);
+HANDLER(h_household_search);
+HANDLER(h_household_create);
+HANDLER(h_household_get);
+HANDLER(h_household_set_head);
+/* h_admin.c */
+HANDLER(h_user_list);
+HANDLER(h_user_create);
+HANDLER(h_user_reset_password);
+HANDLER(h_audit_search);
+
+#undef HANDLER
+#endif
