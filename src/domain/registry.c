@@ -406,12 +406,13 @@ int registry_person_create(struct store *s, const struct actor *a,
 
 	if ((rc = perm_require(a, PERM_PERSON_WRITE, e)) < 0 ||
 	    (rc = check_person_fields(in, 1, e)) < 0 ||
-	    (rc = idcard_parse(in->id_number, "id_number", &card, e)) < 0 ||
-	    (rc = person_region(s, a, in, region, &head, e)) < 0)
+	    (rc = idcard_parse(in->id_number, "id_number", &card, e)) < 0)
 		return rc;
+	/* The duplicate answer comes first: it is the most useful one. */
 	if ((rc = store_begin(s, e)) < 0)
 		return rc;
 	if ((rc = person_duplicate(s, card.number, e)) < 0 ||
+	    (rc = person_region(s, a, in, region, &head, e)) < 0 ||
 	    (rc = insert_person(s, in, &card, region, id, e)) < 0 ||
 	    (rc = audit_person(s, a, "person.create", *id, region, in, e)) < 0)
 		goto fail;
