@@ -83,6 +83,7 @@ int err_set(struct err *e, int code, const char *field, const char *rule,
 	copy_utf8(e->message, sizeof(e->message), zh);
 	copy_utf8(e->message_en, sizeof(e->message_en), en);
 	e->existing_id = 0;
+	e->retry_after = 0;
 	return code;
 }
 

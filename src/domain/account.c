@@ -376,20 +376,26 @@ static int throttle_check(struct store *s, const struct throttle_rule *r,
 	store_finalize(st);
 	if (rc < 0)
 		return rc;
-	if (locked > now)
-		return err_setf(e, ERR_RATE_LIMITED, NULL, "locked",
+	if (locked > now) {
+		rc = err_setf(e, ERR_RATE_LIMITED, NULL, "locked",
 				"登录失败次数过多，已锁定，请 %" PRId64 " 秒后再试",
 				"too many failed logins: locked, try again in %" PRId64 " s",
 				locked - now);
+		e->retry_after = locked - now;
+		return rc;
+	}
 	if (now - last > THROTTLE_FORGET_SECONDS || failures < r->slow_from)
 		return 0;
 	int64_t shift = failures - r->slow_from;
 	int64_t wait = shift >= 6 ? THROTTLE_MAX_WAIT : ((int64_t)1 << shift);
-	if (now < last + wait)
-		return err_setf(e, ERR_RATE_LIMITED, NULL, "slow_down",
-				"登录失败次数过多，请 %" PRId64 " 秒后再试",
-				"too many failed logins: try again in %" PRId64 " s",
-				last + wait - now);
+	if (now < last + wait) {
+		rc = err_setf(e, ERR_RATE_LIMITED, NULL, "slow_down",
+			      "登录失败次数过多，请 %" PRId64 " 秒后再试",
+			      "too many failed logins: try again in %" PRId64 " s",
+			      last + wait - now);
+		e->retry_after = last + wait - now;
+		return rc;
+	}
 	return 0;
 }
 

@@ -246,11 +246,13 @@ static json_t *row_json(struct store_stmt *st)
 
 static const char *narrow_region(const struct actor *a, const char *want)
 {
-	/* A narrower region inside the actor's is honoured; anything else
-	 * falls back to the actor's own region. */
-	if (want && *want && division_contains(a->region, want))
+	/* A narrower region inside the actor's is honoured, a wider one is cut
+	 * down to the actor's. */
+	if (!want || !*want || division_contains(want, a->region))
+		return a->region;
+	if (division_contains(a->region, want))
 		return want;
-	return a->region;
+	return "-"; /* outside the region: matches nothing */
 }
 
 static const char *or_null(const char *s)

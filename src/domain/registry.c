@@ -71,6 +71,9 @@ static int check_text(const char *v, const char *field, int required,
 		return err_setf(e, ERR_INVALID, field, "required", "%s 为必填项",
 				"%s is required", field);
 	}
+	if (strspn(v, " \t") == strlen(v))
+		return err_setf(e, ERR_INVALID, field, "required", "%s 不能为空白",
+				"%s must not be blank", field);
 	if (strlen(v) >= max)
 		return err_setf(e, ERR_INVALID, field, "length",
 				"%s 不能超过 %zu 字节", "%s must be shorter than %zu bytes",
@@ -444,6 +447,27 @@ static int person_region_of(struct store *s, const struct actor *a, int64_t id,
 	return perm_require_region(a, region, e);
 }
 
+/* A person without a household may move to another village of the
+ * actor's region; a member's region is the household's. */
+static int move_region(struct store *s, const struct actor *a, int64_t id,
+		       const struct person_input *in, char region[13],
+		       struct err *e)
+{
+	int64_t household = 0;
+	int rc = store_int64(s, &household, e, "SELECT COALESCE(household_id, 0)"
+			     " FROM persons WHERE id = $1", "i", id);
+	if (rc < 0)
+		return rc;
+	if (household || in->household_id)
+		return err_set(e, ERR_INVALID, "region_code", "follows_household",
+			       "家庭成员的区划随家庭；请修改家庭或更换所属家庭",
+			       "a household member's region is the household's");
+	if ((rc = check_village(s, a, in->region_code, "region_code", e)) < 0)
+		return rc;
+	snprintf(region, 13, "%s", in->region_code);
+	return 0;
+}
+
 int registry_person_update(struct store *s, const struct actor *a, int64_t id,
 			   const struct person_input *in, struct err *e)
 {
@@ -465,6 +489,8 @@ int registry_person_update(struct store *s, const struct actor *a, int64_t id,
 			return rc;
 		snprintf(region, sizeof(region), "%s", hregion);
 	}
+	if (in->region_code && (rc = move_region(s, a, id, in, region, e)) < 0)
+		return rc;
 	clock_format_utc(clock_now(), now);
 	if ((rc = store_begin(s, e)) < 0)
 		return rc;
@@ -492,11 +518,16 @@ int registry_person_update(struct store *s, const struct actor *a, int64_t id,
 
 /* === searching persons === */
 
+/* The region a search covers: the part of `want` inside the actor's
+ * region.  A filter outside the region covers nothing ("-" matches no
+ * code), a wider one is cut down to the actor's region. */
 static const char *narrow(const struct actor *a, const char *want)
 {
-	if (want && *want && division_contains(a->region, want))
+	if (!want || !*want || division_contains(want, a->region))
+		return a->region;
+	if (division_contains(a->region, want))
 		return want;
-	return a->region;
+	return "-";
 }
 
 /* An exact ID number to look for, normalised; NULL when none was asked. */

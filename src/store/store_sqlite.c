@@ -88,7 +88,7 @@ static int sqlite_error(sqlite3 *db, int rc, struct err *e)
 static const char connection_setup[] =
 	"PRAGMA journal_mode=WAL;"
 	"PRAGMA foreign_keys=ON;"
-	"PRAGMA synchronous=NORMAL;";
+	"PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;";
 
 static int sqlite_open(struct store *s, const char *uri, struct err *e)
 {
