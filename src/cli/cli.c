@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sodium.h>
 #include "cli.h"
 #include "../core/log.h"
@@ -345,6 +346,32 @@ int cli_read_stdin_line(char *buf, size_t size)
 	return 0;
 }
 
+void cli_config_path(const struct cli_args *a, const char *name, char *out,
+		      size_t size)
+{
+	const char *dir = config_get(&a->cfg, CFG_CONFIG_DIR);
+	char exe[LIMIT_PATH_BYTES];
+	ssize_t n;
+
+	snprintf(out, size, "%s/%s", dir, name);
+	if (access(out, R_OK) == 0 || dir[0] == '/')
+		return;
+	/* Run from elsewhere: a relative config_dir is also looked for beside
+	 * the binary's build folder (build/civicare -> ../config). */
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return;
+	*slash = '\0';
+	char alt[LIMIT_PATH_BYTES + 64];
+	snprintf(alt, sizeof(alt), "%s/../%s/%s", exe, dir, name);
+	if (access(alt, R_OK) == 0)
+		snprintf(out, size, "%s", alt);
+}
+
 int cli_open_store(struct cli_args *a, struct store **out)
 {
 	char tsv[LIMIT_PATH_BYTES];
@@ -352,8 +379,7 @@ int cli_open_store(struct cli_args *a, struct store **out)
 	int applied = 0;
 
 	err_clear(&e);
-	snprintf(tsv, sizeof(tsv), "%s/divisions-500231.tsv",
-		 config_get(&a->cfg, CFG_CONFIG_DIR));
+	cli_config_path(a, "divisions-500231.tsv", tsv, sizeof(tsv));
 	if (store_open(config_get(&a->cfg, CFG_DB), out, &e) < 0)
 		return -cli_fail(&e);
 	if (store_migrate(*out, &applied, &e) < 0 ||

@@ -57,6 +57,12 @@ int cli_flag(const struct cli_args *a, const char *name);
  * division tree.  Prints the error and returns negative on failure. */
 int cli_open_store(struct cli_args *a, struct store **out);
 
+/* The path of a file of the config folder: config_dir/name, or, when
+ * config_dir is relative and that is missing, the same beside the binary
+ * (build/civicare -> config/ of its checkout). */
+void cli_config_path(const struct cli_args *a, const char *name, char *out,
+		      size_t size);
+
 /* Print e on stderr as "civicare: message (field)". Returns 1. */
 int cli_fail(const struct err *e);
 

@@ -291,6 +291,9 @@ void config_print_help(FILE *f, const enum config_key *keys)
 		char flag[64];
 
 		snprintf(flag, sizeof(flag), "--%s%s", s->name, HELP_ARG);
+		for (char *p = flag + 2; *p && *p != ' '; p++)
+			if (*p == '_')
+				*p = '-'; /* flags are written with dashes */
 		fprintf(f, "  %-*s %s [env %s, default %s]\n", width - 1, flag,
 			s->help, s->env, s->def);
 	}

@@ -1,0 +1,199 @@
+// authz-matrix.test.mjs - the whole route table (from /api/openapi.json) x
+// every role x a record inside and one outside the role's region, against
+// the answer docs/API.md implies:
+//   no permission                      -> 403
+//   permission, record outside region  -> 404 (403 also for creates)
+//   permission, inside                 -> 2xx
+// Sample requests live in tests/data/authz-samples.json.  Failures are
+// printed as one table of every mismatch.
+
+import { before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  startServer, serverTest, assertStatus, docEndpoints, docRolePermissions, makeIdNumber,
+  FIXTURE_USERS, PASSWORD, REPO, QILONG, ZHOUJIA, XINMIN_VILLAGE, COUNTY,
+} from './harness.mjs';
+
+const SAMPLES = JSON.parse(readFileSync(join(REPO, 'tests', 'data', 'authz-samples.json'), 'utf8')).routes;
+
+// Who acts.  Every subject's region contains 骑龙村 (the "in" records) and
+// none contains 新民镇 (the "out" records), except the county-wide ones,
+// which have no outside.
+const SUBJECTS = [
+  { role: 'courier', username: 'couriera', region: QILONG },
+  { role: 'assistant', username: 'assistanta', region: QILONG },
+  { role: 'commander', username: 'commanderz', region: ZHOUJIA },
+  { role: 'reviewer', username: 'm_reviewer', region: ZHOUJIA },
+  { role: 'admin', username: 'm_admin', region: ZHOUJIA },
+  { role: 'inspector', username: 'm_inspector', region: ZHOUJIA },
+  { role: 'eldercare', username: 'eldercare', region: ZHOUJIA },
+  { role: 'reviewer', username: 'reviewer', region: COUNTY, countyWide: true },
+  { role: 'admin', username: 'admin', region: COUNTY, countyWide: true },
+  { role: 'inspector', username: 'inspector', region: COUNTY, countyWide: true },
+];
+
+let srv;
+const it = serverTest(() => srv);
+const rec = {};
+
+before(async () => {
+  srv = await startServer({
+    tag: 'authz',
+    users: [...FIXTURE_USERS,
+      { username: 'm_reviewer', role: 'reviewer', region: ZHOUJIA, department: 'civil_affairs' },
+      { username: 'm_admin', role: 'admin', region: ZHOUJIA },
+      { username: 'm_inspector', role: 'inspector', region: ZHOUJIA },
+      { username: 'matrixlogin', role: 'courier', region: QILONG },
+      { username: 'target_in', role: 'courier', region: QILONG },
+      { username: 'target_out', role: 'courier', region: XINMIN_VILLAGE }],
+  });
+  const hIn = await srv.createHousehold({ region: QILONG });
+  const pIn = await srv.createPerson({ household: hIn, relation: 'self' });
+  await srv.createPerson({ household: hIn, relation: 'spouse' });
+  const hOut = await srv.createHousehold({ region: XINMIN_VILLAGE });
+  const pOut = await srv.createPerson({ household: hOut, relation: 'self' });
+  const admin = await srv.as('admin');
+  assertStatus(await admin.post(`/api/households/${hIn.id}/head`, { person_id: pIn.id }), 200);
+  assertStatus(await admin.post(`/api/households/${hOut.id}/head`, { person_id: pOut.id }), 200);
+  const users = assertStatus(await admin.get('/api/users?per_page=200'), 200).items;
+  const uid = (n) => users.find((u) => u.username === n)?.id;
+  rec.in = { person: pIn.id, household: hIn.id, user: uid('target_in'), region: QILONG, division: QILONG };
+  rec.out = { person: pOut.id, household: hOut.id, user: uid('target_out'), region: XINMIN_VILLAGE, division: XINMIN_VILLAGE };
+  assert.ok(rec.in.user && rec.out.user, 'target users listed');
+});
+
+after(async () => { await srv?.stop(); });
+
+let freshN = 0;
+
+// Replace placeholders in a string; X is "in" or "out".
+function fill(s, side) {
+  return s.replace(/\{([a-zA-Z_.]+)\}/g, (m, key) => {
+    const [a, b] = key.split('.');
+    if (a === 'X' || a === 'in' || a === 'out') {
+      const v = rec[a === 'X' ? side : a][b];
+      assert.ok(v !== undefined, `placeholder ${m}`);
+      return String(v);
+    }
+    if (key === 'fresh.id_number') return makeIdNumber({});
+    if (key === 'fresh.username') return `m_new_${process.pid % 1000}_${++freshN}`;
+    if (key === 'login.username') return 'matrixlogin';
+    if (key === 'password') return PASSWORD;
+    return m;
+  });
+}
+
+function fillDeep(v, side) {
+  if (typeof v === 'string') {
+    const out = fill(v, side);
+    // ids go as numbers when the whole value was an id placeholder
+    return /^\{X\.(person|household|user)\}$/.test(v) ? Number(out) : out;
+  }
+  if (Array.isArray(v)) return v.map((x) => fillDeep(x, side));
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fillDeep(x, side)]));
+  return v;
+}
+
+function buildRequest(method, pattern, sample, side) {
+  let path = pattern.replace(/\{([^}]+)\}/g, (m, name) => {
+    const v = sample.params?.[name];
+    assert.ok(v !== undefined, `sample for ${method} ${pattern} lacks param ${name}`);
+    return encodeURIComponent(fill(v, side));
+  });
+  if (sample.query) path += `?${fill(sample.query, side)}`;
+  const body = sample.body !== undefined ? fillDeep(sample.body, side) : undefined;
+  return { method, path, body };
+}
+
+// Does the answer fit?  Returns null, or why not.
+function judge({ held, side, kind, lenient, subject }, r) {
+  const s = r.status;
+  if (!held) return s === 403 ? null : 'expected 403 (no permission)';
+  if (side === 'out' && kind === 'record') return s === 404 ? null : 'expected 404 (outside the region)';
+  if (side === 'out' && kind === 'create') return s === 403 || s === 404 ? null : 'expected 403/404 (create outside the region)';
+  if (side === 'out' && kind === 'list') {
+    if (s === 403 || s === 404) return null;
+    if (s < 200 || s > 299) return 'expected 2xx with no items (or 403/404)';
+    if (!Array.isArray(r.json?.items)) return 'list without items';
+    return r.json.items.length === 0 ? null : `list outside the region returned ${r.json.items.length} items`;
+  }
+  if (s >= 200 && s <= 299) {
+    if ((kind === 'list' || kind === 'list-own') && Array.isArray(r.json?.items)) {
+      const outside = r.json.items.filter((x) => typeof x.region_code === 'string' && !x.region_code.startsWith(subject.region));
+      if (outside.length) return `list returned ${outside.length} items outside ${subject.region}`;
+    }
+    return null;
+  }
+  if (lenient && s >= 400 && s < 500 && ![401, 403, 404].includes(s)) return null;
+  return 'expected 2xx';
+}
+
+it('every route answers every role as docs/API.md says, inside and outside the region', async () => {
+  const rolePerms = docRolePermissions();
+  const docPerm = new Map(docEndpoints().map((d) => [`${d.method} ${d.path}`, d.permission]));
+  const openapi = assertStatus(await srv.anon().get('/api/openapi.json'), 200);
+  const routes = [];
+  for (const [pattern, item] of Object.entries(openapi.paths)) {
+    for (const [m, op] of Object.entries(item)) {
+      if (!['get', 'post', 'put', 'patch', 'delete'].includes(m)) continue;
+      const key = `${m.toUpperCase()} ${pattern}`;
+      routes.push({ key, method: m.toUpperCase(), pattern, perm: docPerm.get(key) ?? op['x-permission'], sample: SAMPLES[key] });
+    }
+  }
+  const noSample = routes.filter((r) => !r.sample).map((r) => r.key);
+  assert.deepEqual(noSample, [], `routes without a sample in tests/data/authz-samples.json: ${noSample.join(', ')}`);
+  routes.sort((a, b) => Number(!!a.sample.last) - Number(!!b.sample.last));
+
+  const rows = [];
+  const mismatches = [];
+  for (const subject of SUBJECTS) {
+    const c = await srv.login(subject.username);
+    const held = rolePerms[subject.role];
+    assert.ok(held, `docs/API.md roles table has a column ${subject.role}`);
+    for (const route of routes) {
+      const { sample } = route;
+      const sides = sample.kind === 'open' || sample.kind === 'list-own' || subject.countyWide ? ['in'] : ['in', 'out'];
+      const variants = [sample, ...(sample.also || []).map((a) => ({ ...sample, ...a }))];
+      for (const side of sides) {
+        for (const v of variants) {
+          const req = buildRequest(route.method, route.pattern, v, side);
+          const r = await c.request(req.method, req.path, { body: req.body });
+          const why = judge({ held: held.has(route.perm), side, kind: sample.kind, lenient: sample.lenient, subject }, r);
+          const row = { who: `${subject.role}/${subject.username}@${subject.region}`, route: route.key, side, req: `${req.method} ${req.path}`, got: r.status, why };
+          rows.push(row);
+          if (why) mismatches.push({ ...row, body: r.text.slice(0, 160) });
+        }
+      }
+    }
+  }
+  console.log(`authz matrix: ${rows.length} requests, ${mismatches.length} mismatches`);
+  if (mismatches.length) {
+    const table = mismatches.map((m) => `  ${m.who.padEnd(34)} ${m.req.padEnd(58)} ${m.side.padEnd(4)} got ${m.got}: ${m.why}\n      ${m.body}`).join('\n');
+    assert.fail(`${mismatches.length} of ${rows.length} answers do not fit docs/API.md:\n${table}`);
+  }
+  assert.ok(rows.length >= SUBJECTS.length * 15, `walked ${rows.length} cells`);
+});
+
+it('the samples file names only routes that exist', async () => {
+  const openapi = assertStatus(await srv.anon().get('/api/openapi.json'), 200);
+  const served = new Set(Object.entries(openapi.paths).flatMap(([p, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${p}`)));
+  const stale = Object.keys(SAMPLES).filter((k) => !served.has(k));
+  assert.deepEqual(stale, [], `samples for routes the server does not have: ${stale}`);
+});
+
+it('/api/me lists exactly the permissions docs/API.md gives each role', async () => {
+  const rolePerms = docRolePermissions();
+  const problems = [];
+  for (const subject of SUBJECTS.filter((x) => !x.countyWide)) {
+    const c = await srv.as(subject.username);
+    const me = assertStatus(await c.get('/api/me'), 200);
+    const want = [...rolePerms[subject.role]].filter((p) => p !== 'public' && p !== 'signed_in').sort();
+    const got = [...new Set(me.permissions)].filter((p) => p !== 'public' && p !== 'signed_in').sort();
+    if (JSON.stringify(want) !== JSON.stringify(got)) problems.push(`${subject.role}: got ${got}, docs ${want}`);
+    if (me.user.role !== subject.role) problems.push(`${subject.username}: role ${me.user.role}`);
+    if (me.user.region_code !== subject.region) problems.push(`${subject.username}: region ${me.user.region_code}`);
+  }
+  assert.deepEqual(problems, []);
+});
