@@ -84,6 +84,7 @@ int err_set(struct err *e, int code, const char *field, const char *rule,
 	copy_utf8(e->message_en, sizeof(e->message_en), en);
 	e->existing_id = 0;
 	e->retry_after = 0;
+	e->allowed[0] = '\0';
 	return code;
 }
 

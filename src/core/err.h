@@ -36,6 +36,7 @@ struct err {
 	char message[256];   /* Simplified Chinese */
 	char message_en[256];
 	int64_t existing_id; /* for ERR_CONFLICT on a duplicate: the record that exists */
+	char allowed[256];   /* for an illegal state change: the actions allowed now, comma-separated */
 	int64_t retry_after; /* for ERR_RATE_LIMITED: seconds to wait (Retry-After), 0 = unknown */
 };
 

@@ -607,6 +607,19 @@ static void set_string(json_t *obj, const char *key, const char *value)
 	json_object_set_new(obj, key, s ? s : json_string("?"));
 }
 
+/* "accept,dismiss" -> ["accept","dismiss"] */
+static json_t *allowed_json(const char *list)
+{
+	json_t *a = json_array();
+	for (const char *p = list; p && *p;) {
+		size_t n = strcspn(p, ",");
+		if (n)
+			json_array_append_new(a, json_stringn(p, n));
+		p += n + (p[n] == ',');
+	}
+	return a;
+}
+
 static json_t *error_json(const struct err *e, int lang_en)
 {
 	json_t *inner = json_object();
@@ -620,6 +633,8 @@ static json_t *error_json(const struct err *e, int lang_en)
 	set_string(inner, "message", msg[0] ? msg : err_slug(e->code));
 	if (e->existing_id > 0)
 		json_object_set_new(inner, "existing_id", json_integer(e->existing_id));
+	if (e->code == ERR_CONFLICT && e->rule[0] && strcmp(e->rule, "transition") == 0)
+		json_object_set_new(inner, "allowed", allowed_json(e->allowed));
 	return json_pack("{s:o}", "error", inner);
 }
 
