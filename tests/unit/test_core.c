@@ -1180,7 +1180,7 @@ static void config_help_prints_one_aligned_line_per_key(void **state)
 	fclose(f);
 	assert_string_equal(text,
 		"  --db VALUE            SQLite database file [env CIVICARE_DB, default civicare.db]\n"
-		"  --session_hours VALUE hours a login session lasts [env CIVICARE_SESSION_HOURS, default 12]\n");
+		"  --session-hours VALUE hours a login session lasts [env CIVICARE_SESSION_HOURS, default 12]\n");
 	free(text);
 }
 
