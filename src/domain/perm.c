@@ -50,6 +50,18 @@ static const struct {
 	[PERM_USER_READ]       = { "user.read",       "查看账号",       M | D | I },
 	[PERM_USER_WRITE]      = { "user.write",      "管理账号",       D },
 	[PERM_AUDIT_READ]      = { "audit.read",      "查看审计日志",   D | I },
+	[PERM_REPORT_CREATE]   = { "report.create",   "上报困难群众",   C | A | M | D },
+	[PERM_REPORT_READ]     = { "report.read",     "查看上报",       C | A | M | D | I },
+	[PERM_REPORT_TRIAGE]   = { "report.triage",   "受理上报",       A | M | D },
+	[PERM_CASE_READ]       = { "case.read",       "查看案件",       A | M | R | D | I },
+	[PERM_CASE_WORK]       = { "case.work",       "办理案件",       A | M | D },
+	[PERM_REFERRAL_READ]   = { "referral.read",   "查看转介",       A | M | R | D | I },
+	[PERM_REFERRAL_ACT]    = { "referral.act",    "办理转介",       A | M | R | D },
+	[PERM_ENROLLMENT_READ] = { "enrollment.read", "查看救助对象",   A | M | R | D | I },
+	[PERM_ENROLLMENT_MANAGE] = { "enrollment.manage", "管理救助对象", R | D },
+	[PERM_FIGURES_READ]    = { "figures.read",    "查看统计",       M | R | D | I },
+	[PERM_ESCALATION_READ] = { "escalation.read", "查看超期预警",   M | D | I },
+	[PERM_OUTBOX_MANAGE]   = { "outbox.manage",   "管理消息推送",   D },
 };
 
 #undef C

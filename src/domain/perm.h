@@ -37,6 +37,18 @@ enum perm {
 	PERM_USER_READ,
 	PERM_USER_WRITE,
 	PERM_AUDIT_READ,
+	PERM_REPORT_CREATE,   /* report someone in difficulty */
+	PERM_REPORT_READ,
+	PERM_REPORT_TRIAGE,   /* accept or dismiss reports */
+	PERM_CASE_READ,
+	PERM_CASE_WORK,       /* visits, routing, handover, closing */
+	PERM_REFERRAL_READ,
+	PERM_REFERRAL_ACT,    /* decide (reviewers) or resubmit (assistants) */
+	PERM_ENROLLMENT_READ,
+	PERM_ENROLLMENT_MANAGE,
+	PERM_FIGURES_READ,
+	PERM_ESCALATION_READ,
+	PERM_OUTBOX_MANAGE,
 	PERM_COUNT
 };
 

@@ -33,6 +33,36 @@ HANDLER(h_user_list);
 HANDLER(h_user_create);
 HANDLER(h_user_reset_password);
 HANDLER(h_audit_search);
+/* h_report.c (reports, photos, cases) */
+HANDLER(h_photo_upload);
+HANDLER(h_photo_get);
+HANDLER(h_report_create);
+HANDLER(h_report_list);
+HANDLER(h_report_get);
+HANDLER(h_report_action);
+HANDLER(h_public_report_create);
+HANDLER(h_case_list);
+HANDLER(h_case_get);
+HANDLER(h_case_action);
+/* h_referral.c (visits, routing, referrals, enrollments, escalations) */
+HANDLER(h_case_visit);
+HANDLER(h_case_routing);
+HANDLER(h_case_route);
+HANDLER(h_referral_list);
+HANDLER(h_referral_get);
+HANDLER(h_referral_action);
+HANDLER(h_enrollment_list);
+HANDLER(h_enrollment_action);
+HANDLER(h_escalations);
+HANDLER(h_programs);
+/* h_notify.c (inbox, outbox, figures, timeline) */
+HANDLER(h_household_timeline);
+HANDLER(h_figures);
+HANDLER(h_figure_items);
+HANDLER(h_inbox_list);
+HANDLER(h_inbox_read);
+HANDLER(h_outbox_list);
+HANDLER(h_outbox_retry);
 
 #undef HANDLER
 #endif

@@ -43,6 +43,9 @@ struct http_req {
 	const char *params[HTTP_MAX_PARAMS]; /* {name} parts of the pattern, in order */
 	int n_params;
 	json_t *body;                 /* the JSON object sent, NULL without a body */
+	const unsigned char *raw_body; /* ROUTE_IMAGE_BODY: the bytes sent */
+	size_t raw_len;
+	const char *content_type;     /* as sent, for ROUTE_IMAGE_BODY */
 	int signed_in;
 	struct actor actor;           /* valid when signed_in */
 	int lang_en;                  /* ?lang=en or Accept-Language starting "en" */
@@ -53,6 +56,10 @@ struct http_resp {
 	json_t *json;                 /* the body; the server frees it */
 	/* Set-Cookie values for login/logout, NULL = none. */
 	const char *set_cookie[2];
+	/* A non-JSON body (a photo): bytes in req->arena, and its type. */
+	const void *raw;
+	size_t raw_len;
+	const char *raw_type;
 };
 
 typedef int (*http_handler)(struct http_req *req, struct http_resp *resp,
@@ -62,6 +69,7 @@ enum route_flags {
 	ROUTE_JSON_BODY = 1 << 0,  /* expects a JSON object body */
 	ROUTE_NO_CSRF = 1 << 1,    /* login: no session yet */
 	ROUTE_NO_IDEMPOTENCY = 1 << 2,
+	ROUTE_IMAGE_BODY = 1 << 3, /* a JPEG or PNG body up to LIMIT_PHOTO_BYTES */
 };
 
 struct route {

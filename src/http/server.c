@@ -679,13 +679,15 @@ static void early(struct request *rq, int status, int code, const char *rule,
 	rq->early_status = status ? status : err_http_status(code);
 }
 
+static int64_t body_limit(const struct request *rq);
+
 static void early_too_large(struct request *rq)
 {
 	if (rq->early_status)
 		return;
 	err_setf(&rq->early, ERR_TOO_LARGE, "body", NULL,
 		 "请求体超过 %d KiB 上限", "the request body is over the %d KiB limit",
-		 LIMIT_BODY_BYTES / 1024);
+		 (int)(body_limit(rq) / 1024));
 	rq->early_status = err_http_status(ERR_TOO_LARGE);
 }
 
@@ -848,11 +850,42 @@ static void check_limits(struct request *rq, struct MHD_Connection *c)
 		early(rq, 0, ERR_NOT_FOUND, NULL, "没有这个地址", "no such address");
 }
 
+static int image_route(const struct request *rq)
+{
+	return rq->req.route && (rq->req.route->flags & ROUTE_IMAGE_BODY);
+}
+
+/* The most a body may hold on this route. */
+static int64_t body_limit(const struct request *rq)
+{
+	return image_route(rq) ? LIMIT_PHOTO_BYTES : LIMIT_BODY_BYTES;
+}
+
+static int is_image_type(const char *ct)
+{
+	size_t n = ct ? strcspn(ct, ";") : 0;
+	while (n && ct[n - 1] == ' ')
+		n--;
+	return ct && ((n == 10 && strncasecmp(ct, "image/jpeg", 10) == 0) ||
+		      (n == 9 && strncasecmp(ct, "image/png", 9) == 0));
+}
+
 static void check_body_headers(struct request *rq, int64_t length)
 {
-	if (length > LIMIT_BODY_BYTES)
+	const char *ct = http_header(&rq->req, MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (length > body_limit(rq))
 		early_too_large(rq);
-	if (!server_is_json_type(http_header(&rq->req, MHD_HTTP_HEADER_CONTENT_TYPE))) {
+	if (image_route(rq)) {
+		if (!is_image_type(ct)) {
+			early(rq, 0, ERR_MEDIA_TYPE, NULL,
+			      "照片须为 JPEG 或 PNG（Content-Type: image/jpeg 或 image/png）",
+			      "a photo must be JPEG or PNG (Content-Type: image/jpeg or image/png)");
+			if (rq->early.code == ERR_MEDIA_TYPE)
+				snprintf(rq->early.field, sizeof(rq->early.field), "body");
+		}
+		return;
+	}
+	if (!server_is_json_type(ct)) {
 		early(rq, 0, ERR_MEDIA_TYPE, NULL,
 		      "请求体须为 JSON（Content-Type: application/json）",
 		      "the body must be JSON (Content-Type: application/json)");
@@ -910,7 +943,7 @@ static enum MHD_Result body_feed(struct request *rq, const char *data,
 {
 	rq->body_seen += n;
 	if (rq->body_mode == BODY_COLLECT) {
-		if (rq->body_seen <= LIMIT_BODY_BYTES) {
+		if (rq->body_seen <= (size_t)body_limit(rq)) {
 			strbuf_add(&rq->body, data, n);
 			return MHD_YES;
 		}
@@ -936,9 +969,19 @@ static void ascii_only(char *s)
 
 static int parse_body(struct request *rq, struct err *e)
 {
-	int required = rq->req.route->flags & ROUTE_JSON_BODY;
+	int required = rq->req.route->flags & (ROUTE_JSON_BODY | ROUTE_IMAGE_BODY);
 	json_error_t je;
 	json_t *j;
+
+	if (image_route(rq)) {
+		if (rq->body.len == 0)
+			return err_set(e, ERR_INVALID, "body", "empty",
+				       "请上传照片内容", "the photo is empty");
+		rq->req.raw_body = (const unsigned char *)rq->body.buf;
+		rq->req.raw_len = rq->body.len;
+		rq->req.content_type = http_header(&rq->req, MHD_HTTP_HEADER_CONTENT_TYPE);
+		return 0;
+	}
 
 	if (rq->body.len == 0) {
 		if (!required)
@@ -1134,6 +1177,16 @@ static enum MHD_Result reply_success(struct request *rq, struct idem *im)
 		log_error("%s %s: handler set status %d", rq->req.method,
 			  rq->req.path, status);
 		status = 500;
+	}
+	if (resp->raw && resp->raw_type) {
+		r = MHD_create_response_from_buffer(resp->raw_len, (void *)resp->raw,
+						    MHD_RESPMEM_MUST_COPY);
+		if (r) {
+			MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->raw_type);
+			MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
+						"private, max-age=86400");
+		}
+		return queue(rq, status, r);
 	}
 	text = dump_json(resp->json ? resp->json : json_object());
 	resp->json = NULL;
