@@ -67,6 +67,10 @@ int cmd_demo(struct cli_args *a)
 	       PRId64 " persons (%" PRId64 " with a disability, %" PRId64
 	       " seriously or chronically ill)\n", config_get(&a->cfg, CFG_DB),
 	       r.seconds, r.households, r.persons, r.disabled, r.ill);
+	printf("casework: %" PRId64 " reports, %" PRId64 " cases, %" PRId64 " visits, %"
+	       PRId64 " referrals, %" PRId64 " enrollments (%" PRId64 " events)\n",
+	       r.cases.reports, r.cases.cases, r.cases.visits, r.cases.referrals,
+	       r.cases.enrollments, r.cases.events);
 	print_logins(&r);
 	return 0;
 }

@@ -1131,6 +1131,13 @@ static int generate(struct demo_ctx *c, const struct demo_options *o,
 	return 0;
 }
 
+/* One report for about every 200 persons, at least 60 so that every
+ * state of every workflow occurs even in a small demo. */
+static int64_t demo_report_count(int64_t persons)
+{
+	return persons / 200 > 60 ? persons / 200 : 60;
+}
+
 int demo_generate(struct store *s, const struct demo_options *o,
 		  struct demo_result *r, struct err *e)
 {
@@ -1157,7 +1164,9 @@ int demo_generate(struct store *s, const struct demo_options *o,
 		goto cleanup;
 	if ((rc = check_empty(s, e)) < 0 || (rc = generate(&c, o, e)) < 0 ||
 	    (rc = audit_run(&c, o->seed, e)) < 0 ||
-	    (rc = create_accounts(s, o->password, r, e)) < 0) {
+	    (rc = create_accounts(s, o->password, r, e)) < 0 ||
+	    (rc = demo_cases_generate(s, o->seed, demo_report_count(o->persons),
+				      &r->cases, e)) < 0) {
 		finalize_all(&c);
 		store_rollback(s);
 		goto cleanup;

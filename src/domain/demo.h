@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include "../core/err.h"
 #include "../store/store.h"
+#include "demo_cases.h"
 
 struct demo_options {
 	int64_t persons;        /* about this many persons (whole households) */
@@ -35,6 +36,7 @@ struct demo_result {
 	int64_t households, persons, disabled, ill;
 	struct demo_login logins[8];
 	int n_logins;
+	struct demo_cases_result cases; /* reports, cases, ... in every state */
 	double seconds;
 };
 
