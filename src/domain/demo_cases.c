@@ -676,6 +676,7 @@ static int casework(struct dc *c, const struct household_info *h, json_t *cats,
 
 struct open_case {
 	int64_t id;
+	const char *status;
 	struct household_info h;
 };
 
@@ -690,7 +691,8 @@ static int merged_report(struct dc *c, const struct open_case *oc, json_t *cats,
 	if ((rc = insert_report(c, &oc->h, cats, reporter_for(c, &oc->h, F_MERGED),
 				"merged", when, &id, e)) < 0)
 		return rc;
-	snprintf(dup, sizeof(dup), "{\"kind\":\"case\",\"id\":%" PRId64 "}", oc->id);
+	snprintf(dup, sizeof(dup), "{\"kind\":\"case\",\"id\":%" PRId64
+		 ",\"status\":\"%s\"}", oc->id, oc->status);
 	struct step s = { "report", id, oc->h.id, oc->id, oc->h.region, "create", NULL,
 			  "merged", NULL, when, 0, "courier" };
 	if ((rc = store_execv(c->s, e, "UPDATE reports SET duplicate_of = $1,"
@@ -749,6 +751,7 @@ static int one_story(struct dc *c, struct open_case *oc, struct err *e)
 		rc = casework(c, &h, cats, report, day + (day + 1 < c->today), f, &case_id, e);
 		if (rc == 0 && f != F_CLOSED) {
 			oc->id = case_id;
+			oc->status = case_status(f);
 			oc->h = h;
 		}
 	}
