@@ -683,7 +683,7 @@ struct open_case {
 static int merged_report(struct dc *c, const struct open_case *oc, json_t *cats,
 			 int64_t day, struct err *e)
 {
-	char when[21], dup[64];
+	char when[21], dup[96];
 	int64_t id;
 	int rc;
 
