@@ -11,12 +11,17 @@
 #include "core/limits.h"
 #include "store/store.h"
 
+struct outbox_worker; /* domain/outbox.c */
+
 struct app {
 	struct config cfg;
 	struct store_pool pool;
 	int64_t session_hours;
 	char web_root[LIMIT_PATH_BYTES]; /* realpath of the static folder, "" = none */
 	volatile sig_atomic_t stopping;
+	/* serve's message delivery thread (outbox_worker_start), NULL when
+	 * not running. */
+	struct outbox_worker *outbox;
 };
 
 #endif

@@ -22,7 +22,7 @@ const char *cli_build_commit = "unknown";
 static const enum config_key db_only[] = { CFG_DB, CFG_CONFIG_DIR, CFG_LOG_LEVEL, CFG_KEY_COUNT };
 static const enum config_key serve_keys[] = {
 	CFG_DB, CFG_LISTEN, CFG_WEB_ROOT, CFG_THREADS, CFG_LOG_LEVEL,
-	CFG_SESSION_HOURS, CFG_CLOCK_OFFSET, CFG_CONFIG_DIR, CFG_KEY_COUNT
+	CFG_SESSION_HOURS, CFG_CLOCK_OFFSET, CFG_CONFIG_DIR, CFG_WEBHOOK_URL, CFG_WEBHOOK_MAX_ATTEMPTS, CFG_WEBHOOK_BACKOFF_MAX, CFG_WORKER_INTERVAL_MS, CFG_KEY_COUNT
 };
 
 static const struct cli_option no_opts[] = { { NULL, NULL, NULL } };

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "../core/clock.h"
 #include "../core/log.h"
+#include "../domain/outbox.h"
 #include "../http/http.h"
 #include "../core/banned.h"
 
@@ -54,7 +55,14 @@ int cmd_serve(struct cli_args *a)
 	store_close(s);
 	if (setup_app(a, &app, &e) < 0)
 		return cli_fail(&e);
+	/* The delivery worker holds a pooled connection: start it once the
+	 * pool is open, stop it before the pool closes. */
+	if (outbox_worker_start(&app, &e) < 0) {
+		store_pool_close(&app.pool);
+		return cli_fail(&e);
+	}
 	rc = http_serve(&app, &e);
+	outbox_worker_stop(&app);
 	store_pool_close(&app.pool);
 	if (rc < 0)
 		return cli_fail(&e);

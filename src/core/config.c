@@ -37,6 +37,17 @@ const struct config_setting config_settings[CFG_KEY_COUNT] = {
 			       "seconds added to the clock (tests only)" },
 	[CFG_CONFIG_DIR] = { "config_dir", "CIVICARE_CONFIG_DIR", "config",
 			     "folder of programs, rules and standards" },
+	/* The webhook's signing secret is deliberately not a setting: it comes
+	 * only from the environment (CIVICARE_WEBHOOK_SECRET), never from a
+	 * flag (visible in ps) or a file (easily committed). */
+	[CFG_WEBHOOK_URL] = { "webhook_url", "CIVICARE_WEBHOOK_URL", "",
+			      "http:// URL to POST messages to, signed with env CIVICARE_WEBHOOK_SECRET" },
+	[CFG_WEBHOOK_MAX_ATTEMPTS] = { "webhook_max_attempts", "CIVICARE_WEBHOOK_MAX_ATTEMPTS", "8",
+				       "failed webhook sends before a message is parked" },
+	[CFG_WEBHOOK_BACKOFF_MAX] = { "webhook_backoff_max", "CIVICARE_WEBHOOK_BACKOFF_MAX", "300",
+				      "longest back-off between two webhook sends, seconds" },
+	[CFG_WORKER_INTERVAL_MS] = { "worker_interval_ms", "CIVICARE_WORKER_INTERVAL_MS", "1000",
+				     "milliseconds between two message delivery passes" },
 };
 
 static int key_ok(enum config_key k)
@@ -263,8 +274,12 @@ int config_get_int(const struct config *c, enum config_key k, int64_t min,
 
 #define HELP_ARG " VALUE"
 
-/* Width of the flag column: the longest "--name VALUE" in the table plus a
- * space, so separate calls with different keys still line up. */
+/* Width of the flag column: the longest "--name VALUE" of the short names
+ * plus a space, so separate calls with different keys still line up (and
+ * the CLI's hand-written "--config FILE" line with them).  A flag longer
+ * than the column gets its own line, its help on the next. */
+#define HELP_COLUMN_MAX 22
+
 static int help_width(void)
 {
 	size_t w = 0;
@@ -272,7 +287,7 @@ static int help_width(void)
 	for (int k = 0; k < CFG_KEY_COUNT; k++) {
 		size_t n = 2 + strlen(config_settings[k].name) + strlen(HELP_ARG);
 
-		if (n > w)
+		if (n > w && n < HELP_COLUMN_MAX)
 			w = n;
 	}
 	return (int)w + 1;
@@ -282,7 +297,9 @@ void config_print_help(FILE *f, const enum config_key *keys)
 {
 	static const enum config_key all[] = {
 		CFG_DB, CFG_LISTEN, CFG_WEB_ROOT, CFG_THREADS, CFG_LOG_LEVEL,
-		CFG_SESSION_HOURS, CFG_CLOCK_OFFSET, CFG_CONFIG_DIR, CFG_KEY_COUNT,
+		CFG_SESSION_HOURS, CFG_CLOCK_OFFSET, CFG_CONFIG_DIR, CFG_WEBHOOK_URL,
+		CFG_WEBHOOK_MAX_ATTEMPTS, CFG_WEBHOOK_BACKOFF_MAX,
+		CFG_WORKER_INTERVAL_MS, CFG_KEY_COUNT,
 	};
 	int width = help_width();
 
@@ -294,7 +311,11 @@ void config_print_help(FILE *f, const enum config_key *keys)
 		for (char *p = flag + 2; *p && *p != ' '; p++)
 			if (*p == '_')
 				*p = '-'; /* flags are written with dashes */
-		fprintf(f, "  %-*s %s [env %s, default %s]\n", width - 1, flag,
-			s->help, s->env, s->def);
+		if ((int)strlen(flag) >= width)
+			fprintf(f, "  %s\n  %-*s", flag, width - 1, "");
+		else
+			fprintf(f, "  %-*s", width - 1, flag);
+		fprintf(f, " %s [env %s, default %s]\n", s->help, s->env,
+			*s->def ? s->def : "none");
 	}
 }

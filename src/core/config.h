@@ -23,6 +23,10 @@ enum config_key {
 	CFG_SESSION_HOURS,
 	CFG_CLOCK_OFFSET,  /* seconds added to the clock (tests) */
 	CFG_CONFIG_DIR,    /* programs, rules, standards */
+	CFG_WEBHOOK_URL,   /* http:// receiver of outbox messages, "" = none */
+	CFG_WEBHOOK_MAX_ATTEMPTS, /* failed sends before a message is parked */
+	CFG_WEBHOOK_BACKOFF_MAX,  /* longest wait between two sends, seconds */
+	CFG_WORKER_INTERVAL_MS,   /* pause between two delivery passes */
 	CFG_KEY_COUNT
 };
 
