@@ -96,6 +96,10 @@ struct request {
 	uint64_t body_seen;      /* the bytes received, kept or dropped */
 	int early_status;        /* an answer decided before the body: 0 = none */
 	struct err early;
+	/* An error found in the headers that is only told to a caller who is
+	 * signed in and permitted (a photo's wrong type): 401/403 come first. */
+	struct err late;
+	int has_late;
 	const char *allow;       /* the Allow header of a 405 */
 	int url_too_long;
 	int url_has_nul;         /* "%00" in the path */
@@ -877,11 +881,10 @@ static void check_body_headers(struct request *rq, int64_t length)
 		early_too_large(rq);
 	if (image_route(rq)) {
 		if (!is_image_type(ct)) {
-			early(rq, 0, ERR_MEDIA_TYPE, NULL,
-			      "照片须为 JPEG 或 PNG（Content-Type: image/jpeg 或 image/png）",
-			      "a photo must be JPEG or PNG (Content-Type: image/jpeg or image/png)");
-			if (rq->early.code == ERR_MEDIA_TYPE)
-				snprintf(rq->early.field, sizeof(rq->early.field), "body");
+			err_set(&rq->late, ERR_MEDIA_TYPE, "body", NULL,
+				"照片须为 JPEG 或 PNG（Content-Type: image/jpeg 或 image/png）",
+				"a photo must be JPEG or PNG (Content-Type: image/jpeg or image/png)");
+			rq->has_late = 1;
 		}
 		return;
 	}
@@ -929,8 +932,8 @@ static enum MHD_Result request_begin(struct request *rq,
 	if (rq->early_status &&
 	    (length > LIMIT_BODY_DISCARD || expects_continue(req)))
 		return request_finish(rq);   /* the body will never be read */
-	rq->body_mode = rq->early_status || !is_write(method) ? BODY_DISCARD
-							      : BODY_COLLECT;
+	rq->body_mode = rq->early_status || rq->has_late || !is_write(method)
+			? BODY_DISCARD : BODY_COLLECT;
 	if (rq->body_mode == BODY_COLLECT && length > 0)
 		strbuf_grow(&rq->body, (size_t)length);
 	return MHD_YES;
@@ -1214,6 +1217,10 @@ static enum MHD_Result serve_api(struct request *rq)
 	err_clear(&e);
 	req->store = store_pool_take(&req->app->pool);
 	rc = authorize(rq, &e);
+	if (rc == 0 && rq->has_late) {
+		e = rq->late;
+		rc = e.code;
+	}
 	if (rc == 0)
 		rc = parse_body(rq, &e);
 	if (rc == 0)

@@ -12,8 +12,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  startServer, serverTest, assertStatus, docEndpoints, docRolePermissions, makeIdNumber,
-  FIXTURE_USERS, PASSWORD, REPO, QILONG, ZHOUJIA, XINMIN_VILLAGE, COUNTY,
+  startServer, serverTest, assertStatus, docEndpoints, docRolePermissions, makeIdNumber, uniqueName,
+  sqlite, pollUntil, tinyPng, uploadPhoto, reportBody, visitBody, chinaDate,
+  FIXTURE_USERS, PASSWORD, REPO, QILONG, ZHOUJIA, XINMIN, XINMIN_VILLAGE, COUNTY,
 } from './harness.mjs';
 
 const SAMPLES = JSON.parse(readFileSync(join(REPO, 'tests', 'data', 'authz-samples.json'), 'utf8')).routes;
@@ -47,7 +48,8 @@ before(async () => {
       { username: 'm_inspector', role: 'inspector', region: ZHOUJIA },
       { username: 'matrixlogin', role: 'courier', region: QILONG },
       { username: 'target_in', role: 'courier', region: QILONG },
-      { username: 'target_out', role: 'courier', region: XINMIN_VILLAGE }],
+      { username: 'target_out', role: 'courier', region: XINMIN_VILLAGE },
+      { username: 'assistant_out', role: 'assistant', region: XINMIN_VILLAGE }],
   });
   const hIn = await srv.createHousehold({ region: QILONG });
   const pIn = await srv.createPerson({ household: hIn, relation: 'self' });
@@ -62,7 +64,61 @@ before(async () => {
   rec.in = { person: pIn.id, household: hIn.id, user: uid('target_in'), region: QILONG, division: QILONG };
   rec.out = { person: pOut.id, household: hOut.id, user: uid('target_out'), region: XINMIN_VILLAGE, division: XINMIN_VILLAGE };
   assert.ok(rec.in.user && rec.out.user, 'target users listed');
+  await discoveryRecords('in', { household: hIn, person: pIn, owner: 'assistanta', township: ZHOUJIA, seed: 1 });
+  await discoveryRecords('out', { household: hOut, person: pOut, owner: 'assistant_out', township: XINMIN, seed: 2 });
+  // an outbox message an admin may put back in the queue
+  const ob = (await sqlite(srv.db, 'SELECT min(id) FROM outbox;')).trim();
+  assert.ok(/^\d+$/.test(ob), `the setup wrote outbox messages: ${ob}`);
+  await sqlite(srv.db, `UPDATE outbox SET webhook_state = 'parked' WHERE id = ${ob};`);
+  rec.any = { outbox: Number(ob) };
 });
+
+// Discovery records on one side, through the API: a report with a photo,
+// a report to dismiss, a visited case (the photo in its visit), a visited
+// case to route, an open case to close, a pending dibao referral, an
+// approved temporary one and its enrollment.
+async function discoveryRecords(side, { household, person, owner, township, seed }) {
+  const admin = await srv.as('admin');
+  const asg = await srv.as(owner);
+  const region = rec[side].region;
+  const ok = (r, status, what) => { assert.equal(r.status, status, `${side} ${what}: ${r.status} ${r.text}`); return r.json; };
+  const photo = ok(await uploadPhoto(admin, tinyPng(seed), 'image/png'), 201, 'photo');
+  const report = ok(await admin.post('/api/reports', reportBody({ region_code: region, photos: [photo.sha256] })), 201, 'report');
+  const triage = ok(await admin.post('/api/reports', reportBody({ region_code: region })), 201, 'report to dismiss');
+  const accept = async (body) => {
+    const rp = ok(await admin.post('/api/reports', reportBody({ region_code: region, ...body })), 201, 'report to accept');
+    return ok(await asg.post(`/api/reports/${rp.id}/accept`, {}), 200, 'accept').case;
+  };
+  const visit = async (c, extra = {}) => ok(await asg.post(`/api/cases/${c.id}/visits`,
+    visitBody({ household_id: household.id, members_present: [person.id], ...extra })), 201, 'visit');
+  const c1 = await accept({ person_id: person.id, subject_name: person.name });
+  await visit(c1, { photos: [photo.sha256] });
+  const c2 = await accept({});
+  await visit(c2);
+  const c3 = await accept({});
+  const c4 = await accept({});
+  await visit(c4);
+  const routed = ok(await asg.post(`/api/cases/${c4.id}/route`, { programs: ['dibao', 'temporary'] }), 201, 'route');
+  const dibao = routed.referrals.find((x) => x.program === 'dibao');
+  const temporary = routed.referrals.find((x) => x.program === 'temporary');
+  const rev = await srv.as('reviewer');
+  const approved = ok(await rev.post(`/api/referrals/${temporary.id}/approve`, { amount_fen: 20000, start_month: chinaDate().slice(0, 7) }), 200, 'approve');
+  Object.assign(rec[side], {
+    photo: photo.sha256, report: report.id, report_triage: triage.id, case: c1.id, case_route: c2.id, case_close: c3.id,
+    referral: dibao.id, referral_done: temporary.id, enrollment: approved.enrollment.id, township,
+  });
+}
+
+// {X.inbox}: one of the subject's own messages (in) and another user's (out).
+async function inboxFor(c) {
+  const mine = await pollUntil(async () => {
+    const r = await c.get('/api/inbox?per_page=200');
+    return r.status === 200 ? r.json : null;
+  }, { timeoutMs: 10_000 });
+  const other = (await sqlite(srv.db, `SELECT min(id) FROM inbox WHERE user_id <> ${Number(c.user.id)};`)).trim();
+  rec.in.inbox = mine?.items?.[0]?.id;
+  rec.out.inbox = Number(other);
+}
 
 after(async () => { await srv?.stop(); });
 
@@ -79,6 +135,11 @@ function fill(s, side) {
     }
     if (key === 'fresh.id_number') return makeIdNumber({});
     if (key === 'fresh.username') return `m_new_${process.pid % 1000}_${++freshN}`;
+    if (key === 'fresh.name') return uniqueName('矩阵');
+    if (key === 'today') return chinaDate();
+    if (key === 'month') return chinaDate().slice(0, 7);
+    if (key === 'year') return chinaDate().slice(0, 4);
+    if (key === 'any.outbox') return String(rec.any.outbox);
     if (key === 'login.username') return 'matrixlogin';
     if (key === 'password') return PASSWORD;
     return m;
@@ -89,7 +150,7 @@ function fillDeep(v, side) {
   if (typeof v === 'string') {
     const out = fill(v, side);
     // ids go as numbers when the whole value was an id placeholder
-    return /^\{X\.(person|household|user)\}$/.test(v) ? Number(out) : out;
+    return /^\{X\.(person|household|user|report|case|referral|enrollment)\}$/.test(v) ? Number(out) : out;
   }
   if (Array.isArray(v)) return v.map((x) => fillDeep(x, side));
   if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fillDeep(x, side)]));
@@ -104,14 +165,18 @@ function buildRequest(method, pattern, sample, side) {
   });
   if (sample.query) path += `?${fill(sample.query, side)}`;
   const body = sample.body !== undefined ? fillDeep(sample.body, side) : undefined;
+  const png = /^png:(\d+)$/.exec(sample.raw || '');
+  if (png) return { method, path, raw: tinyPng(Number(png[1])), contentType: 'image/png' };
   return { method, path, body };
 }
 
 // Does the answer fit?  Returns null, or why not.
-function judge({ held, side, kind, lenient, subject }, r) {
+function judge({ held, side, kind, lenient, subject, hidden }, r) {
   const s = r.status;
   if (!held) return s === 403 ? null : 'expected 403 (no permission)';
+  if (hidden) return s === 404 ? null : 'expected 404 (the role may not see the record)';
   if (side === 'out' && kind === 'record') return s === 404 ? null : 'expected 404 (outside the region)';
+  if (side === 'out' && kind === 'own') return s === 404 ? null : 'expected 404 (another user\'s)';
   if (side === 'out' && kind === 'create') return s === 403 || s === 404 ? null : 'expected 403/404 (create outside the region)';
   if (side === 'out' && kind === 'list') {
     if (s === 403 || s === 404) return null;
@@ -154,13 +219,18 @@ it('every route answers every role as docs/API.md says, inside and outside the r
     assert.ok(held, `docs/API.md roles table has a column ${subject.role}`);
     for (const route of routes) {
       const { sample } = route;
-      const sides = sample.kind === 'open' || sample.kind === 'list-own' || subject.countyWide ? ['in'] : ['in', 'out'];
+      let sides = sample.kind === 'open' || sample.kind === 'list-own' || subject.countyWide ? ['in'] : ['in', 'out'];
+      if (sample.kind === 'own') {
+        await inboxFor(c);
+        sides = rec.in.inbox ? ['in', 'out'] : ['out'];
+      }
+      const hidden = Array.isArray(sample.sees) && !sample.sees.some((p) => held.has(p));
       const variants = [sample, ...(sample.also || []).map((a) => ({ ...sample, ...a }))];
       for (const side of sides) {
         for (const v of variants) {
           const req = buildRequest(route.method, route.pattern, v, side);
-          const r = await c.request(req.method, req.path, { body: req.body });
-          const why = judge({ held: held.has(route.perm), side, kind: sample.kind, lenient: sample.lenient, subject }, r);
+          const r = await c.request(req.method, req.path, { body: req.body, raw: req.raw, contentType: req.contentType });
+          const why = judge({ held: held.has(route.perm), side, kind: sample.kind, lenient: sample.lenient, subject, hidden }, r);
           const row = { who: `${subject.role}/${subject.username}@${subject.region}`, route: route.key, side, req: `${req.method} ${req.path}`, got: r.status, why };
           rows.push(row);
           if (why) mismatches.push({ ...row, body: r.text.slice(0, 160) });

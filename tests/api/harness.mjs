@@ -15,6 +15,8 @@ import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
+import http from 'node:http';
+import zlib from 'node:zlib';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
@@ -59,11 +61,12 @@ let idCounter = 0;
 
 // A valid, never-repeated (within this process) number under region 500231.
 // sex 'M' or 'F' picks the sequence parity; wantCheck forces a check char.
-export function makeIdNumber({ sex, region = COUNTY, wantCheck } = {}) {
+// birth 'YYYYMMDD' fixes the birth date (the sequence still varies).
+export function makeIdNumber({ sex, region = COUNTY, wantCheck, birth } = {}) {
   for (let tries = 0; tries < 100000; tries++) {
     const n = idCounter++;
     const day = new Date(Date.UTC(1940, 0, 1) + n * 86400000 * 3);
-    const ymd = day.toISOString().slice(0, 10).replaceAll('-', '');
+    const ymd = birth || day.toISOString().slice(0, 10).replaceAll('-', '');
     let seq = 100 + (n % 400) * 2;                 // even = female
     if (sex === 'M' || (sex === undefined && n % 2)) seq += 1;
     const d17 = `${region}${ymd}${String(seq).padStart(3, '0')}`;
@@ -227,7 +230,7 @@ export function spawnServe(args, { env, cwd = REPO } = {}) {
 
 // === the server under test ===
 
-export async function startServer({ users = FIXTURE_USERS, threads = 4, tag = 'api', extraArgs = [] } = {}) {
+export async function startServer({ users = FIXTURE_USERS, threads = 4, tag = 'api', extraArgs = [], env = {} } = {}) {
   assert.ok(existsSync(BIN), `CIVICARE_BIN ${BIN} does not exist (make build/civicare)`);
   const dir = await makeTempDir(tag);
   const db = join(dir, 't.db');
@@ -237,14 +240,16 @@ export async function startServer({ users = FIXTURE_USERS, threads = 4, tag = 'a
 
   const port = await freePort();
   const addr = `127.0.0.1:${port}`;
-  const proc = spawnServe(['--db', db, '--listen', addr, '--threads', String(threads),
-    '--web-root', WEB_ROOT, ...extraArgs]);
+  const args = ['--db', db, '--listen', addr, '--threads', String(threads), '--web-root', WEB_ROOT];
+  const proc = spawnServe([...args, ...extraArgs], { env: cleanEnv(env) });
   const up = await waitHealthy(addr, { child: proc.child });
   if (!up) {
     await proc.stop(5000);
     throw new Error(`civicare serve did not answer /healthz within 20 s; its output:\n${proc.log}`);
   }
-  return new Server({ dir, db, addr, port, proc, users });
+  const srv = new Server({ dir, db, addr, port, proc, users });
+  srv.baseArgs = args;
+  return srv;
 }
 
 export class Server {
@@ -258,7 +263,8 @@ export class Server {
   get log() { return this.proc.log; }
 
   printLog(why = 'server output') {
-    const tail = this.proc.log.length > 20000 ? `…${this.proc.log.slice(-20000)}` : this.proc.log;
+    const all = (this.oldLogs ? `${this.oldLogs}----- (restarted) -----\n` : '') + this.proc.log;
+    const tail = all.length > 20000 ? `…${all.slice(-20000)}` : all;
     process.stderr.write(`\n----- ${why} (${this.addr}) -----\n${tail}\n----- end -----\n`);
   }
 
@@ -275,6 +281,43 @@ export class Server {
   }
 
   anon() { return new Client(this, {}); }
+
+  // SIGKILL, no cleanup: the process dies wherever it is.
+  async kill() {
+    this.proc.child.kill('SIGKILL');
+    await this.proc.exited;
+    this.oldLogs = (this.oldLogs || '') + this.proc.log;
+  }
+
+  // Stop (SIGTERM, asserting exit 0; or {kill:true}: SIGKILL) and start
+  // `civicare serve` again on the same database and address, with other
+  // settings: {env:{CIVICARE_CLOCK_OFFSET:'691200'}, extraArgs:[...]}.
+  // Cached clients are dropped (sessions may have expired on the new clock).
+  async restart({ env = {}, extraArgs = [], kill = false } = {}) {
+    const running = this.proc.child.exitCode === null && this.proc.child.signalCode === null;
+    if (kill) {
+      if (running) await this.kill();
+    } else if (running) {
+      const code = await this.proc.stop();
+      this.oldLogs = (this.oldLogs || '') + this.proc.log;
+      if (code !== 0) this.printLog(`server exited ${code} on restart`);
+      assert.equal(code, 0, `civicare serve should exit 0 on SIGTERM, got ${code}`);
+    }
+    this.clients = new Map();
+    this.proc = spawnServe([...this.baseArgs, ...extraArgs], { env: cleanEnv(env) });
+    const up = await waitHealthy(this.addr, { child: this.proc.child, timeoutMs: 30_000 });
+    if (!up) {
+      await this.proc.stop(5000);
+      throw new Error(`civicare serve did not come back on ${this.addr}; its output:\n${this.proc.log}`);
+    }
+    return this;
+  }
+
+  // Add accounts with the CLI (works while serving: SQLite).
+  async addUsers(users) {
+    for (const u of users) await addUser(this.db, u);
+    this.users = [...this.users, ...users];
+  }
 
   // Log in; {bearer:true} asks for a token.  Throws unless 200.
   async login(username, { password = PASSWORD, bearer = false } = {}) {
@@ -485,3 +528,240 @@ export function docRolePermissions() {
   }
   return out;
 }
+
+// === test images, made byte by byte ===
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+function crc32(buf) {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+function pngChunk(type, data) {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(td));
+  return Buffer.concat([len, td, crc]);
+}
+
+// A valid 2x2 RGB PNG; `seed` picks the colour, so different seeds give
+// different bytes (and sha256).
+export function tinyPng(seed = 0) {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(2, 0);
+  ihdr.writeUInt32BE(2, 4);
+  ihdr[8] = 8; ihdr[9] = 2; ihdr[10] = 0; ihdr[11] = 0; ihdr[12] = 0;
+  const px = [seed & 0xff, (seed >> 8) & 0xff, (seed * 37 + 11) & 0xff];
+  const row = Buffer.from([0, ...px, ...px]);
+  const raw = Buffer.concat([row, row]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    pngChunk('IHDR', ihdr),
+    pngChunk('IDAT', zlib.deflateSync(raw)),
+    pngChunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+// A valid baseline JPEG, 1x1 grey: one 8x8 block whose DC difference is 0
+// and whose AC part is end-of-block, with one-symbol Huffman tables.
+// `seed` goes into a COM segment so bytes differ between seeds.
+export function tinyJpeg(seed = 0) {
+  const seg = (marker, body) => {
+    const len = Buffer.alloc(2);
+    len.writeUInt16BE(body.length + 2);
+    return Buffer.concat([Buffer.from([0xff, marker]), len, Buffer.from(body)]);
+  };
+  const dqt = [0x00, ...new Array(64).fill(1)];
+  const sof = [8, 0, 1, 0, 1, 1, 1, 0x11, 0];
+  const huff = (cls) => [cls, 1, ...new Array(15).fill(0), 0x00];
+  const sos = [1, 1, 0x00, 0, 63, 0];
+  return Buffer.concat([
+    Buffer.from([0xff, 0xd8]),
+    seg(0xe0, [0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0]),
+    seg(0xfe, [...Buffer.from(`civicare test ${seed}`, 'latin1')]),
+    seg(0xdb, dqt),
+    seg(0xc0, sof),
+    seg(0xc4, huff(0x00)),
+    seg(0xc4, huff(0x10)),
+    seg(0xda, sos),
+    Buffer.from([0x3f]),
+    Buffer.from([0xff, 0xd9]),
+  ]);
+}
+
+// Upload image bytes as `as`; returns the answer.
+export function uploadPhoto(client, bytes, contentType = 'image/png') {
+  return client.request('POST', '/api/photos', { raw: bytes, contentType });
+}
+
+// === dates in China time ===
+
+export function chinaDate(offsetSeconds = 0, ms = Date.now()) {
+  return new Date(ms + (offsetSeconds + 8 * 3600) * 1000).toISOString().slice(0, 10);
+}
+
+export function chinaMonth(utcIso) {
+  return new Date(Date.parse(utcIso) + 8 * 3600 * 1000).toISOString().slice(0, 7);
+}
+
+// === a local webhook receiver ===
+
+// Records every POST: {headers, body (string), at}.  Created down; call
+// listen() to start accepting, close() to stop.  `status` is what it
+// answers (default 200).
+export class WebhookReceiver {
+  constructor(port) {
+    this.port = port;
+    this.received = [];
+    this.status = 200;
+    this.server = http.createServer((req, res) => {
+      const chunks = [];
+      req.on('data', (d) => chunks.push(d));
+      req.on('end', () => {
+        this.received.push({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
+        res.writeHead(this.status, { 'Content-Type': 'application/json' });
+        res.end('{"ok":true}');
+      });
+    });
+  }
+
+  get url() { return `http://127.0.0.1:${this.port}/hook`; }
+
+  listen() {
+    return new Promise((res, rej) => {
+      this.server.once('error', rej);
+      this.server.listen(this.port, '127.0.0.1', () => res());
+    });
+  }
+
+  close() {
+    return new Promise((res) => {
+      if (!this.server.listening) { res(); return; }
+      this.server.closeAllConnections?.();
+      this.server.close(() => res());
+    });
+  }
+}
+
+// Poll fn() until it returns a truthy value or timeoutMs passes; returns
+// the last value.
+export async function pollUntil(fn, { timeoutMs = 60_000, intervalMs = 200 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let v;
+  for (;;) {
+    v = await fn();
+    if (v || Date.now() >= deadline) return v;
+    await sleep(intervalMs);
+  }
+}
+
+// === proactive discovery fixtures (docs/DISCOVERY.md) ===
+
+// Accounts the discovery tests share: reviewers per department, two
+// assistants and a courier in 骑龙村, a courier of the other village, one
+// of 新民镇, commanders of two townships.
+export const DISCOVERY_USERS = [
+  { username: 'admin', role: 'admin', region: COUNTY },
+  { username: 'couriera', role: 'courier', region: QILONG },
+  { username: 'courierb', role: 'courier', region: VILLAGE_B },
+  { username: 'courierx', role: 'courier', region: XINMIN_VILLAGE },
+  { username: 'assistanta', role: 'assistant', region: QILONG },
+  { username: 'assistantb', role: 'assistant', region: QILONG },
+  { username: 'assistantx', role: 'assistant', region: XINMIN_VILLAGE },
+  { username: 'commanderz', role: 'commander', region: ZHOUJIA },
+  { username: 'commanderx', role: 'commander', region: XINMIN },
+  { username: 'rev_civil', role: 'reviewer', region: COUNTY, department: 'civil_affairs' },
+  { username: 'rev_medical', role: 'reviewer', region: COUNTY, department: 'medical_security' },
+  { username: 'rev_education', role: 'reviewer', region: COUNTY, department: 'education' },
+  { username: 'inspector', role: 'inspector', region: COUNTY },
+];
+
+// Program -> department (docs/BRIEF-discovery.md, "Departments").
+export const PROGRAM_DEPARTMENT = {
+  dibao: 'civil_affairs', tekun: 'civil_affairs', temporary: 'civil_affairs',
+  orphan: 'civil_affairs', insurance: 'civil_affairs', city_fund: 'civil_affairs',
+  seasonal: 'civil_affairs', medical: 'medical_security', education: 'education',
+  housing: 'housing', employment: 'hrss', disaster: 'emergency',
+  disability: 'disability_federation',
+};
+export const DEPARTMENT_REVIEWER = {
+  civil_affairs: 'rev_civil', medical_security: 'rev_medical', education: 'rev_education',
+};
+
+export function reportBody(over = {}) {
+  return {
+    region_code: QILONG,
+    subject_name: uniqueName('上报'),
+    categories: ['illness'],
+    description: '家中有重病人，生活困难',
+    urgency: 'normal',
+    ...over,
+  };
+}
+
+export function visitBody(over = {}) {
+  return {
+    visit_date: chinaDate(),
+    investigators: ['张三', '李四'],
+    members_present: [],
+    categories: ['illness'],
+    findings: { illness: '长期患病，需要治疗' },
+    facts: { household_size: 3, monthly_income_fen: 90000, medical_debt_fen: 5000000 },
+    declared_income_fen: 90000,
+    rigid_expenses: { medical_fen: 300000, education_fen: 0, rehabilitation_fen: 0, basic_living_fen: 0, other_fen: 0 },
+    authorization_signed: true,
+    photos: [],
+    ...over,
+  };
+}
+
+// The report or {duplicate, report} answer -> the report.
+export const reportOf = (j) => (j && j.report && j.duplicate ? j.report : j);
+
+// Through the API, as the given clients: report -> accepted case ->
+// (visited, with a household of its own unless given) -> (routed).
+// Returns {report, case, household, visit?, referrals?}.
+export async function driveCase(srv, { reporter = 'couriera', owner = 'assistanta', region = QILONG, visit = false,
+  route = null, household = null, reportOver = {}, visitOver = {} } = {}) {
+  const rep = await srv.as(reporter);
+  const asg = await srv.as(owner);
+  const out = {};
+  let r = await rep.post('/api/reports', reportBody({ region_code: region, ...reportOver }));
+  assert.equal(r.status, 201, `report: ${r.status} ${r.text}`);
+  out.report = r.json;
+  r = await asg.post(`/api/reports/${out.report.id}/accept`, {});
+  assert.equal(r.status, 200, `accept report ${out.report.id}: ${r.status} ${r.text}`);
+  out.case = r.json.case;
+  out.report = r.json.report;
+  if (!visit && !route) return out;
+  out.household = household || (out.case.household_id ? { id: out.case.household_id } : await srv.createHousehold({ region }));
+  const vb = visitBody(visitOver);
+  if (!out.case.household_id) vb.household_id = out.household.id;
+  r = await asg.post(`/api/cases/${out.case.id}/visits`, vb);
+  assert.equal(r.status, 201, `visit case ${out.case.id}: ${r.status} ${r.text}`);
+  out.visit = r.json;
+  if (!route) return out;
+  r = await asg.post(`/api/cases/${out.case.id}/route`, { programs: route });
+  assert.equal(r.status, 201, `route case ${out.case.id} to ${route}: ${r.status} ${r.text}`);
+  out.case = r.json.case;
+  out.referrals = r.json.referrals;
+  return out;
+}
+
+export const referralFor = (referrals, program) => {
+  const x = referrals.find((f) => f.program === program);
+  assert.ok(x, `no ${program} referral in ${JSON.stringify(referrals)}`);
+  return x;
+};
