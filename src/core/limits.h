@@ -25,6 +25,7 @@
 #define LIMIT_CONFIG_LINE       1024
 #define LIMIT_ARENA_BYTES       (64 * 1024 * 1024) /* one request's memory */
 #define LIMIT_DEMO_PERSONS      10000000
+#define LIMIT_IMPORT_BYTES      (48 * 1024 * 1024) /* one feed file uploaded */
 #define LIMIT_PHOTO_BYTES       (5 * 1024 * 1024) /* one photo upload */
 #define LIMIT_PHOTOS_PER_REPORT 6
 #define LIMIT_DESCRIPTION_BYTES 4000

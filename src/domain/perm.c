@@ -62,6 +62,13 @@ static const struct {
 	[PERM_FIGURES_READ]    = { "figures.read",    "查看统计",       M | R | D | I },
 	[PERM_ESCALATION_READ] = { "escalation.read", "查看超期预警",   M | D | I },
 	[PERM_OUTBOX_MANAGE]   = { "outbox.manage",   "管理消息推送",   D },
+	[PERM_FEED_IMPORT]     = { "feed.import",     "导入部门数据",   D },
+	[PERM_FEED_READ]       = { "feed.read",       "查看数据批次",   D | I },
+	[PERM_MONITOR_RUN]     = { "monitor.run",     "运行动态监测",   D },
+	[PERM_ALERT_READ]      = { "alert.read",      "查看预警",       A | M | D | I },
+	[PERM_ALERT_ACT]       = { "alert.act",       "处置预警",       A | M | D },
+	[PERM_VERIFY_READ]     = { "verify.read",     "家庭经济状况核对", A | M | R | D | I },
+	[PERM_MONITORING_WRITE] = { "monitoring.write", "调整监测类别", R | D },
 };
 
 #undef C

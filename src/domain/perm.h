@@ -49,6 +49,13 @@ enum perm {
 	PERM_FIGURES_READ,
 	PERM_ESCALATION_READ,
 	PERM_OUTBOX_MANAGE,
+	PERM_FEED_IMPORT,     /* department data files */
+	PERM_FEED_READ,
+	PERM_MONITOR_RUN,
+	PERM_ALERT_READ,
+	PERM_ALERT_ACT,       /* turn an alert into a report, or dismiss it */
+	PERM_VERIFY_READ,     /* household economic verification */
+	PERM_MONITORING_WRITE, /* a person's monitoring category */
 	PERM_COUNT
 };
 

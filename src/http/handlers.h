@@ -63,6 +63,21 @@ HANDLER(h_inbox_list);
 HANDLER(h_inbox_read);
 HANDLER(h_outbox_list);
 HANDLER(h_outbox_retry);
+/* h_feed.c (department data) */
+HANDLER(h_feed_list);
+HANDLER(h_feed_import);
+HANDLER(h_batch_list);
+HANDLER(h_batch_get);
+/* h_monitor.c (monitoring runs, alerts, monitoring categories) */
+HANDLER(h_monitor_start);
+HANDLER(h_monitor_runs);
+HANDLER(h_alert_list);
+HANDLER(h_alert_get);
+HANDLER(h_alert_action);
+HANDLER(h_person_monitoring);
+HANDLER(h_person_monitoring_set);
+/* h_verify.c (household economic verification) */
+HANDLER(h_household_verification);
 
 #undef HANDLER
 #endif

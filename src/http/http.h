@@ -43,7 +43,7 @@ struct http_req {
 	const char *params[HTTP_MAX_PARAMS]; /* {name} parts of the pattern, in order */
 	int n_params;
 	json_t *body;                 /* the JSON object sent, NULL without a body */
-	const unsigned char *raw_body; /* ROUTE_IMAGE_BODY: the bytes sent */
+	const unsigned char *raw_body; /* ROUTE_IMAGE_BODY/CSV_BODY: the bytes sent */
 	size_t raw_len;
 	const char *content_type;     /* as sent, for ROUTE_IMAGE_BODY */
 	int signed_in;
@@ -70,6 +70,7 @@ enum route_flags {
 	ROUTE_NO_CSRF = 1 << 1,    /* login: no session yet */
 	ROUTE_NO_IDEMPOTENCY = 1 << 2,
 	ROUTE_IMAGE_BODY = 1 << 3, /* a JPEG or PNG body up to LIMIT_PHOTO_BYTES */
+	ROUTE_CSV_BODY = 1 << 4,   /* a data file (text/csv) up to LIMIT_IMPORT_BYTES */
 };
 
 struct route {

@@ -859,10 +859,27 @@ static int image_route(const struct request *rq)
 	return rq->req.route && (rq->req.route->flags & ROUTE_IMAGE_BODY);
 }
 
+static int csv_route(const struct request *rq)
+{
+	return rq->req.route && (rq->req.route->flags & ROUTE_CSV_BODY);
+}
+
 /* The most a body may hold on this route. */
 static int64_t body_limit(const struct request *rq)
 {
-	return image_route(rq) ? LIMIT_PHOTO_BYTES : LIMIT_BODY_BYTES;
+	return image_route(rq) ? LIMIT_PHOTO_BYTES
+	       : csv_route(rq) ? LIMIT_IMPORT_BYTES : LIMIT_BODY_BYTES;
+}
+
+/* text/csv (or a generic binary type: department files come as they come). */
+static int is_data_file_type(const char *ct)
+{
+	size_t n = ct ? strcspn(ct, ";") : 0;
+	while (n && ct[n - 1] == ' ')
+		n--;
+	return ct && ((n == 8 && strncasecmp(ct, "text/csv", 8) == 0) ||
+		      (n == 24 && strncasecmp(ct, "application/octet-stream", 24) == 0) ||
+		      (n == 24 && strncasecmp(ct, "application/vnd.ms-excel", 24) == 0));
 }
 
 static int is_image_type(const char *ct)
@@ -879,6 +896,14 @@ static void check_body_headers(struct request *rq, int64_t length)
 	const char *ct = http_header(&rq->req, MHD_HTTP_HEADER_CONTENT_TYPE);
 	if (length > body_limit(rq))
 		early_too_large(rq);
+	if (csv_route(rq)) {
+		if (!is_data_file_type(ct)) {
+			err_set(&rq->late, ERR_MEDIA_TYPE, "body", NULL,
+				"数据文件须以 text/csv 上传", "a data file must be sent as text/csv");
+			rq->has_late = 1;
+		}
+		return;
+	}
 	if (image_route(rq)) {
 		if (!is_image_type(ct)) {
 			err_set(&rq->late, ERR_MEDIA_TYPE, "body", NULL,
@@ -972,14 +997,15 @@ static void ascii_only(char *s)
 
 static int parse_body(struct request *rq, struct err *e)
 {
-	int required = rq->req.route->flags & (ROUTE_JSON_BODY | ROUTE_IMAGE_BODY);
+	int required = rq->req.route->flags & (ROUTE_JSON_BODY | ROUTE_IMAGE_BODY |
+					       ROUTE_CSV_BODY);
 	json_error_t je;
 	json_t *j;
 
-	if (image_route(rq)) {
+	if (image_route(rq) || csv_route(rq)) {
 		if (rq->body.len == 0)
 			return err_set(e, ERR_INVALID, "body", "empty",
-				       "请上传照片内容", "the photo is empty");
+				       "请上传文件内容", "the file is empty");
 		rq->req.raw_body = (const unsigned char *)rq->body.buf;
 		rq->req.raw_len = rq->body.len;
 		rq->req.content_type = http_header(&rq->req, MHD_HTTP_HEADER_CONTENT_TYPE);

@@ -6,6 +6,9 @@
  * 2  proactive discovery: reports and their photos, cases, home visits,
  *    referrals to departments, enrollments, the workflow event log, the
  *    notification outbox and inboxes, the resident self-report limiter.
+ * 3  department data and monitoring: feed batches and their records, the
+ *    monitored population's categories with history, monitoring runs and
+ *    alerts, household economic verifications.
  *
  * The audit table is append-only: triggers refuse UPDATE and DELETE, and
  * each row carries the hash of the row before it (domain/audit.c), so an
@@ -304,9 +307,101 @@ static const char m002_discovery[] =
 	"  count INTEGER NOT NULL"
 	");";
 
+static const char m003_monitoring[] =
+	/* One imported file: counted, hashed, its rejected rows kept. */
+	"CREATE TABLE feed_batches ("
+	"  id INTEGER PRIMARY KEY,"
+	"  feed TEXT NOT NULL,"
+	"  department TEXT NOT NULL,"
+	"  file_name TEXT NOT NULL,"
+	"  file_sha256 TEXT NOT NULL,"
+	"  encoding TEXT NOT NULL,"
+	"  rows_total INTEGER NOT NULL,"
+	"  rows_imported INTEGER NOT NULL,"
+	"  rows_unchanged INTEGER NOT NULL,"
+	"  rows_rejected INTEGER NOT NULL,"
+	"  stored_path TEXT NOT NULL,"
+	"  rejected TEXT NOT NULL,"
+	"  imported_by INTEGER REFERENCES users(id),"
+	"  created_at TEXT NOT NULL,"
+	"  UNIQUE (feed, file_sha256)"
+	");"
+	/* One department record, keyed by ID number; record_key is the hash of
+	 * its normalised fields, so the same row imported twice is one row. */
+	"CREATE TABLE feed_records ("
+	"  id INTEGER PRIMARY KEY,"
+	"  feed TEXT NOT NULL,"
+	"  id_number TEXT NOT NULL,"
+	"  record_key TEXT NOT NULL,"
+	"  batch_id INTEGER NOT NULL REFERENCES feed_batches(id),"
+	"  line INTEGER NOT NULL,"
+	"  event_date TEXT,"
+	"  data TEXT NOT NULL,"
+	"  created_at TEXT NOT NULL,"
+	"  UNIQUE (feed, record_key)"
+	");"
+	"CREATE INDEX feed_records_person ON feed_records(id_number, feed);"
+
+	/* 低收入人口 monitoring categories, as history: valid_to NULL = current. */
+	"CREATE TABLE monitoring_categories ("
+	"  id INTEGER PRIMARY KEY,"
+	"  person_id INTEGER NOT NULL REFERENCES persons(id),"
+	"  category TEXT NOT NULL CHECK (category IN ('dibao','tekun','return_poverty',"
+	"    'dibao_edge','rigid_expenditure','other','left_assistance','refused')),"
+	"  valid_from TEXT NOT NULL,"
+	"  valid_to TEXT,"
+	"  source TEXT NOT NULL,"
+	"  created_at TEXT NOT NULL"
+	");"
+	"CREATE INDEX monitoring_person ON monitoring_categories(person_id, valid_to);"
+
+	"CREATE TABLE monitor_runs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  started_at TEXT NOT NULL,"
+	"  finished_at TEXT,"
+	"  started_by TEXT NOT NULL,"
+	"  persons INTEGER NOT NULL DEFAULT 0,"
+	"  records INTEGER NOT NULL DEFAULT 0,"
+	"  alerts INTEGER NOT NULL DEFAULT 0,"
+	"  by_rule TEXT NOT NULL DEFAULT '{}',"
+	"  milliseconds INTEGER"
+	");"
+
+	"CREATE TABLE alerts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  rule_id TEXT NOT NULL,"
+	"  kind TEXT NOT NULL,"
+	"  severity TEXT NOT NULL,"
+	"  run_id INTEGER REFERENCES monitor_runs(id),"
+	"  household_id INTEGER REFERENCES households(id),"
+	"  person_id INTEGER REFERENCES persons(id),"
+	"  region_code TEXT NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN ('open','reported','dismissed')),"
+	"  effect TEXT NOT NULL,"
+	"  evidence TEXT NOT NULL,"
+	"  summary TEXT NOT NULL,"
+	"  report_id INTEGER REFERENCES reports(id),"
+	"  dismiss_reason TEXT,"
+	"  created_at TEXT NOT NULL,"
+	"  updated_at TEXT NOT NULL"
+	");"
+	"CREATE INDEX alerts_rule ON alerts(rule_id, household_id, created_at);"
+	"CREATE INDEX alerts_region ON alerts(region_code, status);"
+
+	"CREATE TABLE verifications ("
+	"  id INTEGER PRIMARY KEY,"
+	"  household_id INTEGER NOT NULL REFERENCES households(id),"
+	"  verdict TEXT NOT NULL,"
+	"  per_capita_income_fen INTEGER NOT NULL,"
+	"  result TEXT NOT NULL,"
+	"  created_by INTEGER REFERENCES users(id),"
+	"  created_at TEXT NOT NULL"
+	");";
+
 const struct migration store_migrations[] = {
 	{ 1, "foundation", m001_foundation },
 	{ 2, "discovery", m002_discovery },
+	{ 3, "monitoring", m003_monitoring },
 };
 
 const size_t store_migrations_count =
