@@ -6,6 +6,7 @@
 #   make test       every test: unit (cmocka), API (node:test), then both
 #                   again against an ASan+UBSan build
 #   make deps       only install the Debian packages that are missing
+#   make bench      the monitoring benchmark: civicare vs DuckDB vs sqlite3
 
 CC      ?= gcc
 PKGS    := libmicrohttpd jansson sqlite3 libsodium
@@ -30,19 +31,21 @@ ASANUNITS:= $(UNITSRCS:tests/unit/%.c=build/asan/tests/%)
 
 # Debian packages the build and the tests need (installed by `make deps`).
 DEB_PKGS := gcc make pkg-config git curl sqlite3 libmicrohttpd-dev libjansson-dev \
-            libsqlite3-dev libsodium-dev libcmocka-dev libxlsxwriter-dev
+            libsqlite3-dev libsodium-dev libcmocka-dev libxlsxwriter-dev \
+            chromium fonts-noto-cjk time
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 DB       ?= civicare.db
 PERSONS  ?= 100000
 
-.PHONY: all deps run test unit api asan-test clean web check-banned FORCE
+.PHONY: all deps run test unit api e2e asan-test bench clean web check-banned FORCE
 
 all: build/civicare web
 
 deps:
 	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && \
@@ -79,11 +82,16 @@ build/asan/tests/%: tests/unit/%.c build/asan/libcivicare.a
 	@mkdir -p $(dir $@)
 	$(CC) $(BASEFLAGS) $(SANFLAGS) $< build/asan/libcivicare.a $(LIBS) -lcmocka -o $@
 
-# The browser app comes with its own issue; until then web/dist holds the
-# placeholder page so `serve` has something to serve.
+# The browser app (web/, Vue 3 + Vite): npm ci when the lockfile changes,
+# vite build into web/dist when a source changes.
+WEB_SRCS := $(shell find web/src web/scripts web/index.html web/vite.config.ts \
+              web/package.json -type f 2>/dev/null)
 web: web/dist/index.html
-web/dist/index.html: web/placeholder.html
-	@mkdir -p web/dist && cp $< $@
+web/node_modules/.installed: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	@touch $@
+web/dist/index.html: web/node_modules/.installed $(WEB_SRCS)
+	cd web && npm run build
 
 check-banned:
 	@bad=$$(for f in $(SRCS); do grep -q 'core/banned.h"' $$f || echo $$f; done); \
@@ -95,6 +103,10 @@ unit: $(UNITS)
 api: build/civicare web
 	CIVICARE_BIN=$(CURDIR)/build/civicare node --test --test-concurrency=1 tests/api/
 
+# Browser tests: Debian's chromium driven by playwright-core (web/node_modules).
+e2e: build/civicare web
+	CIVICARE_BIN=$(CURDIR)/build/civicare node --test --test-concurrency=1 tests/e2e/
+
 asan-test: build/asan/civicare $(ASANUNITS) web
 	@set -e; for t in $(ASANUNITS); do echo "== $$t (asan)"; CIVICARE_TEST_TMP=$$(mktemp -d) $$t; done
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -103,7 +115,11 @@ asan-test: build/asan/civicare $(ASANUNITS) web
 test: deps check-banned all
 	$(MAKE) unit
 	$(MAKE) api
+	$(if $(wildcard tests/e2e/*.test.mjs),$(MAKE) e2e)
 	$(MAKE) asan-test
+
+bench: build/civicare
+	bash bench/run.sh
 
 run: deps all
 	rm -f $(DB) $(DB)-wal $(DB)-shm
@@ -111,6 +127,6 @@ run: deps all
 	./build/civicare serve --db $(DB) --listen 127.0.0.1:8080
 
 clean:
-	rm -rf build web/dist
+	rm -rf build web/dist web/node_modules
 
 FORCE:
