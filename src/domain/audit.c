@@ -19,6 +19,7 @@
 #include "../core/clock.h"
 #include "../core/division.h"
 #include "../core/limits.h"
+#include "render.h"
 #include "../core/banned.h"
 
 #define HASH_BYTES 32
@@ -244,17 +245,6 @@ static json_t *row_json(struct store_stmt *st)
 	"   AND ($6 IS NULL OR at >= $6)" \
 	"   AND ($7 IS NULL OR at <= $7)"
 
-static const char *narrow_region(const struct actor *a, const char *want)
-{
-	/* A narrower region inside the actor's is honoured, a wider one is cut
-	 * down to the actor's. */
-	if (!want || !*want || division_contains(want, a->region))
-		return a->region;
-	if (division_contains(a->region, want))
-		return want;
-	return "-"; /* outside the region: matches nothing */
-}
-
 static const char *or_null(const char *s)
 {
 	return s && *s ? s : NULL;
@@ -264,7 +254,7 @@ int audit_search(struct store *s, const struct actor *a,
 		 const struct audit_query *q, json_t **out, struct err *e)
 {
 	struct store_stmt *st = NULL;
-	const char *region = narrow_region(a, q->region);
+	const char *region = perm_region_narrow(a, q->region);
 	json_t *items = NULL;
 	int64_t total = 0;
 	int rc;

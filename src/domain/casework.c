@@ -26,6 +26,7 @@
 #include "../core/clock.h"
 #include "../core/division.h"
 #include "../core/limits.h"
+#include "render.h"
 #include "../core/banned.h"
 
 /* Referral states that still wait for a decision (or for the village). */
@@ -88,12 +89,6 @@ void casework_wf_record(const struct case_row *c, struct wf_record *r)
 	" LEFT JOIN divisions t ON t.code = v.parent_code" \
 	" LEFT JOIN users u ON u.id = c.owner_user_id"
 
-static json_t *int_or_null(struct store_stmt *st, int col)
-{
-	return store_col_is_null(st, col) ? json_null()
-					  : json_integer(store_col_int64(st, col));
-}
-
 static json_t *case_json(struct store_stmt *st)
 {
 	json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}",
@@ -104,13 +99,13 @@ static json_t *case_json(struct store_stmt *st)
 		"subject_name", store_col_text(st, 6),
 		"created_at", store_col_text(st, 11),
 		"updated_at", store_col_text(st, 12));
-	json_object_set_new(o, "household_id", int_or_null(st, 4));
-	json_object_set_new(o, "person_id", int_or_null(st, 5));
+	json_object_set_new(o, "household_id", render_int_or_null(st, 4));
+	json_object_set_new(o, "person_id", render_int_or_null(st, 5));
 	json_object_set_new(o, "owner", store_col_is_null(st, 7) ? json_null() :
 		json_pack("{s:I, s:s, s:s}", "id", (json_int_t)store_col_int64(st, 7),
 			  "username", store_col_text(st, 8),
 			  "display_name", store_col_text(st, 9)));
-	json_object_set_new(o, "report_id", int_or_null(st, 10));
+	json_object_set_new(o, "report_id", render_int_or_null(st, 10));
 	return o;
 }
 
@@ -130,16 +125,6 @@ int case_render(struct store *s, int64_t id, json_t **out, struct err *e)
 	return *out ? 0 : case_not_found(e);
 }
 
-/* The part of `want` inside the actor's region ("-" matches nothing). */
-static const char *narrow(const struct actor *a, const char *want)
-{
-	if (!want || !*want || division_contains(want, a->region))
-		return a->region;
-	if (division_contains(a->region, want))
-		return want;
-	return "-";
-}
-
 static int known_state(const char *v)
 {
 	for (size_t i = 0; wf_case.states[i]; i++)
@@ -157,7 +142,7 @@ int case_list(struct store *s, const struct actor *a,
 	      const struct case_query *q, json_t **out, struct err *e)
 {
 	struct store_stmt *st = NULL;
-	const char *region = narrow(a, q->region);
+	const char *region = perm_region_narrow(a, q->region);
 	const char *status = q->status && *q->status ? q->status : NULL;
 	int64_t mine = q->mine ? (a->user_id ? a->user_id : -1) : 0, total = 0;
 	json_t *items;

@@ -15,15 +15,10 @@
 #include "audit.h"
 #include "../core/clock.h"
 #include "../core/jsonx.h"
+#include "render.h"
 #include "../core/banned.h"
 
 const char *const outbox_states[] = { "pending", "sent", "parked", "none", NULL };
-
-static json_t *text_or_null(struct store_stmt *st, int col)
-{
-	return store_col_is_null(st, col) ? json_null()
-					  : json_string(store_col_text(st, col));
-}
 
 /* === inbox === */
 
@@ -38,8 +33,8 @@ static json_t *inbox_json(struct store_stmt *st)
 			      "title", store_col_text(st, 3),
 			      "body", store_col_text(st, 4),
 			      "created_at", store_col_text(st, 6));
-	json_object_set_new(o, "link", text_or_null(st, 5));
-	json_object_set_new(o, "read_at", text_or_null(st, 7));
+	json_object_set_new(o, "link", render_text_or_null(st, 5));
+	json_object_set_new(o, "read_at", render_text_or_null(st, 7));
 	return o;
 }
 
@@ -143,14 +138,14 @@ static json_t *outbox_json(struct store_stmt *st)
 			      "inbox_done", (int)store_col_int64(st, 8),
 			      "webhook_state", store_col_text(st, 9),
 			      "attempts", (json_int_t)store_col_int64(st, 10));
-	json_object_set_new(o, "link", text_or_null(st, 6));
+	json_object_set_new(o, "link", render_text_or_null(st, 6));
 	if (next > 0) {
 		clock_format_utc(next, at);
 		json_object_set_new(o, "next_attempt_at", json_string(at));
 	} else {
 		json_object_set_new(o, "next_attempt_at", json_null());
 	}
-	json_object_set_new(o, "last_error", text_or_null(st, 12));
+	json_object_set_new(o, "last_error", render_text_or_null(st, 12));
 	return o;
 }
 

@@ -123,6 +123,15 @@ int perm_region_allows(const struct actor *a, const char *record_region)
 	return a && record_region && division_contains(a->region, record_region);
 }
 
+const char *perm_region_narrow(const struct actor *a, const char *want)
+{
+	if (!want || !*want || division_contains(want, a->region))
+		return a->region;
+	if (division_contains(a->region, want))
+		return want;
+	return "-";
+}
+
 int perm_require(const struct actor *a, enum perm p, struct err *e)
 {
 	if (a && perm_role_has(a->role, p))

@@ -91,6 +91,11 @@ int perm_require(const struct actor *a, enum perm p, struct err *e);
 int perm_require_region(const struct actor *a, const char *record_region,
 			struct err *e);
 
+/* The region a search covers: the part of `want` inside the actor's region.
+ * No filter or a wider one gives the actor's region; a filter outside it
+ * gives "-", which matches no division code, so the search finds nothing. */
+const char *perm_region_narrow(const struct actor *a, const char *want);
+
 /* ERR_FORBIDDEN (rule "region", field `field`) unless `target_region` lies
  * inside the actor's region: for creating things somewhere. */
 int perm_require_target(const struct actor *a, const char *target_region,

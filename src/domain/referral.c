@@ -28,6 +28,7 @@
 #include "../core/division.h"
 #include "../core/jsonx.h"
 #include "../core/limits.h"
+#include "render.h"
 #include "../core/banned.h"
 
 #define MONEY_MAX ((int64_t)1000000000000)
@@ -38,16 +39,6 @@
 static void today_text(char out[11])
 {
 	clock_format_date(clock_today_china(), out);
-}
-
-static json_t *text_or_null(struct store_stmt *st, int col)
-{
-	return store_col_is_null(st, col) ? json_null() : json_string(store_col_text(st, col));
-}
-
-static json_t *int_or_null(struct store_stmt *st, int col)
-{
-	return store_col_is_null(st, col) ? json_null() : json_integer(store_col_int64(st, col));
 }
 
 static json_t *parsed(const char *text, json_t *fallback)
@@ -63,24 +54,6 @@ static const char *program_name(const struct program_config *c, const char *code
 {
 	const struct program *p = c ? program_find(c, code) : NULL;
 	return p ? p->name_zh : code;
-}
-
-/* The region the actor asked for, narrowed to theirs ("-" = nothing). */
-static const char *narrow(const struct actor *a, const char *want)
-{
-	if (!want || !*want || division_contains(want, a->region))
-		return a->region;
-	if (division_contains(a->region, want))
-		return want;
-	return "-";
-}
-
-static json_t *page_json(json_t *items, int64_t total, int64_t page,
-			 int64_t per_page)
-{
-	return json_pack("{s:o, s:I, s:I, s:I}", "items", items,
-			 "total", (json_int_t)total, "page", (json_int_t)page,
-			 "per_page", (json_int_t)per_page);
 }
 
 /* === referral rows === */
@@ -155,7 +128,7 @@ static json_t *ref_json(struct store_stmt *st, const struct program_config *c)
 			 " s:s, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s}",
 		"id", (json_int_t)store_col_int64(st, 0),
 		"case_id", (json_int_t)store_col_int64(st, 1),
-		"household_id", int_or_null(st, 2),
+		"household_id", render_int_or_null(st, 2),
 		"region_code", store_col_text(st, 3),
 		"region_name", store_col_text(st, 4),
 		"program", store_col_text(st, 5),
@@ -166,14 +139,14 @@ static json_t *ref_json(struct store_stmt *st, const struct program_config *c)
 		"rules", parsed(store_col_text(st, 9), json_array()),
 		"due_date", store_col_text(st, 10),
 		"overdue", (int)store_col_int64(st, 21),
-		"notice_until", text_or_null(st, 11),
-		"amount_fen", int_or_null(st, 12),
-		"start_month", text_or_null(st, 13),
-		"next_review", text_or_null(st, 14),
-		"reason", text_or_null(st, 15),
-		"notice_text", text_or_null(st, 16),
-		"decided_by", int_or_null(st, 17),
-		"decided_at", text_or_null(st, 18),
+		"notice_until", render_text_or_null(st, 11),
+		"amount_fen", render_int_or_null(st, 12),
+		"start_month", render_text_or_null(st, 13),
+		"next_review", render_text_or_null(st, 14),
+		"reason", render_text_or_null(st, 15),
+		"notice_text", render_text_or_null(st, 16),
+		"decided_by", render_int_or_null(st, 17),
+		"decided_at", render_text_or_null(st, 18),
 		"created_at", store_col_text(st, 19),
 		"updated_at", store_col_text(st, 20));
 }
@@ -446,7 +419,7 @@ int referral_list(struct store *s, const struct actor *a,
 		  const struct program_config *c, const struct referral_query *q,
 		  json_t **out, struct err *e)
 {
-	const char *region = narrow(a, q->region);
+	const char *region = perm_region_narrow(a, q->region);
 	const char *dept = nonempty(q->department);
 	const char *status = nonempty(q->status), *program = nonempty(q->program);
 	struct store_stmt *st = NULL;
@@ -476,7 +449,7 @@ int referral_list(struct store *s, const struct actor *a,
 		json_decref(items);
 		return rc;
 	}
-	*out = page_json(items, total, q->page, q->per_page);
+	*out = render_page(items, total, q->page, q->per_page);
 	return 0;
 }
 
@@ -783,17 +756,17 @@ static json_t *enr_json(struct store_stmt *st, const struct program_config *c)
 	return json_pack("{s:I, s:o, s:o, s:s, s:s, s:s, s:s, s:o, s:I, s:s, s:o, s:o,"
 			 " s:s, s:s, s:s}",
 		"id", (json_int_t)store_col_int64(st, 0),
-		"household_id", int_or_null(st, 1),
-		"person_id", int_or_null(st, 2),
+		"household_id", render_int_or_null(st, 1),
+		"person_id", render_int_or_null(st, 2),
 		"region_code", store_col_text(st, 3),
 		"region_name", store_col_text(st, 4),
 		"program", store_col_text(st, 5),
 		"program_name", program_name(c, store_col_text(st, 5)),
-		"referral_id", int_or_null(st, 6),
+		"referral_id", render_int_or_null(st, 6),
 		"amount_fen", (json_int_t)store_col_int64(st, 7),
 		"start_month", store_col_text(st, 8),
-		"end_month", text_or_null(st, 9),
-		"next_review", text_or_null(st, 10),
+		"end_month", render_text_or_null(st, 9),
+		"next_review", render_text_or_null(st, 10),
 		"status", store_col_text(st, 11),
 		"created_at", store_col_text(st, 12),
 		"updated_at", store_col_text(st, 13));
@@ -855,7 +828,7 @@ int enrollment_list(struct store *s, const struct actor *a,
 		    const struct enrollment_query *q, json_t **out,
 		    struct err *e)
 {
-	const char *region = narrow(a, q->region);
+	const char *region = perm_region_narrow(a, q->region);
 	const char *program = nonempty(q->program), *status = nonempty(q->status);
 	struct store_stmt *st = NULL;
 	json_t *items;
@@ -876,7 +849,7 @@ int enrollment_list(struct store *s, const struct actor *a,
 		json_decref(items);
 		return rc;
 	}
-	*out = page_json(items, total, q->page, q->per_page);
+	*out = render_page(items, total, q->page, q->per_page);
 	return 0;
 }
 

@@ -19,6 +19,7 @@
 #include "../core/division.h"
 #include "../core/idcard.h"
 #include "../core/limits.h"
+#include "render.h"
 #include "../core/banned.h"
 
 const char *const registry_relations[] = {
@@ -167,18 +168,6 @@ static int check_village(struct store *s, const struct actor *a,
 	" FROM persons p LEFT JOIN divisions v ON v.code = p.region_code" \
 	" LEFT JOIN divisions t ON t.code = v.parent_code"
 
-static json_t *text_or_null(struct store_stmt *st, int col)
-{
-	return store_col_is_null(st, col) ? json_null()
-					  : json_string(store_col_text(st, col));
-}
-
-static json_t *int_or_null(struct store_stmt *st, int col)
-{
-	return store_col_is_null(st, col) ? json_null()
-					  : json_integer(store_col_int64(st, col));
-}
-
 static int age_of(const char *birth_date)
 {
 	int64_t born;
@@ -206,13 +195,13 @@ static json_t *person_json(struct store_stmt *st, int full_id)
 		"sex", store_col_text(st, 3),
 		"birth_date", store_col_text(st, 4),
 		"age", age_of(store_col_text(st, 4)));
-	json_object_set_new(o, "household_id", int_or_null(st, 5));
-	json_object_set_new(o, "relation", text_or_null(st, 6));
+	json_object_set_new(o, "household_id", render_int_or_null(st, 5));
+	json_object_set_new(o, "relation", render_text_or_null(st, 6));
 	json_object_set_new(o, "region_code", json_string(store_col_text(st, 7)));
 	json_object_set_new(o, "region_name", json_string(store_col_text(st, 8)));
-	json_object_set_new(o, "phone", text_or_null(st, 9));
-	json_object_set_new(o, "disability_type", text_or_null(st, 10));
-	json_object_set_new(o, "disability_grade", int_or_null(st, 11));
+	json_object_set_new(o, "phone", render_text_or_null(st, 9));
+	json_object_set_new(o, "disability_type", render_text_or_null(st, 10));
+	json_object_set_new(o, "disability_grade", render_int_or_null(st, 11));
 	json_object_set_new(o, "health", json_string(store_col_text(st, 12)));
 	json_object_set_new(o, "work_capacity", json_string(store_col_text(st, 13)));
 	json_object_set_new(o, "synthetic", json_boolean(store_col_int64(st, 14)));
@@ -518,18 +507,6 @@ int registry_person_update(struct store *s, const struct actor *a, int64_t id,
 
 /* === searching persons === */
 
-/* The region a search covers: the part of `want` inside the actor's
- * region.  A filter outside the region covers nothing ("-" matches no
- * code), a wider one is cut down to the actor's region. */
-static const char *narrow(const struct actor *a, const char *want)
-{
-	if (!want || !*want || division_contains(want, a->region))
-		return a->region;
-	if (division_contains(a->region, want))
-		return want;
-	return "-";
-}
-
 /* An exact ID number to look for, normalised; NULL when none was asked. */
 static int query_number(const char *in, struct idcard *card, const char **out,
 			struct err *e)
@@ -549,14 +526,6 @@ static int query_number(const char *in, struct idcard *card, const char **out,
 	"   AND ($2 IS NULL OR p.id_number = $2)" \
 	"   AND ($3 IS NULL OR instr(p.name, $3) > 0)" \
 	"   AND ($4 = 0 OR p.household_id = $4)"
-
-static json_t *page_json(json_t *items, int64_t total, int64_t page,
-			 int64_t per_page)
-{
-	return json_pack("{s:o, s:I, s:I, s:I}", "items", items,
-			 "total", (json_int_t)total, "page", (json_int_t)page,
-			 "per_page", (json_int_t)per_page);
-}
 
 /* Step st to the end, one JSON object a row; finalizes st. */
 static int collect(struct store_stmt *st, json_t *(*row)(struct store_stmt *, int),
@@ -580,7 +549,7 @@ int registry_person_search(struct store *s, const struct actor *a,
 			   struct err *e)
 {
 	struct store_stmt *st = NULL;
-	const char *region = narrow(a, q->region), *number, *name;
+	const char *region = perm_region_narrow(a, q->region), *number, *name;
 	struct idcard card;
 	json_t *items;
 	int64_t total;
@@ -598,7 +567,7 @@ int registry_person_search(struct store *s, const struct actor *a,
 			      q->per_page, (q->page - 1) * q->per_page)) < 0 ||
 	    (rc = collect(st, person_json, &items, e)) < 0)
 		return rc;
-	*out = page_json(items, total, q->page, q->per_page);
+	*out = render_page(items, total, q->page, q->per_page);
 	return 0;
 }
 
@@ -627,8 +596,8 @@ static json_t *household_json(struct store_stmt *st, int unused)
 		"synthetic", (int)store_col_int64(st, 8),
 		"created_at", store_col_text(st, 9),
 		"updated_at", store_col_text(st, 10));
-	json_object_set_new(o, "head_person_id", int_or_null(st, 5));
-	json_object_set_new(o, "head_name", text_or_null(st, 6));
+	json_object_set_new(o, "head_person_id", render_int_or_null(st, 5));
+	json_object_set_new(o, "head_name", render_text_or_null(st, 6));
 	return o;
 }
 
@@ -777,7 +746,7 @@ int registry_household_search(struct store *s, const struct actor *a,
 			      struct err *e)
 {
 	struct store_stmt *st = NULL;
-	const char *region = narrow(a, q->region);
+	const char *region = perm_region_narrow(a, q->region);
 	const char *addr = q->address && *q->address ? q->address : NULL;
 	json_t *items;
 	int64_t total;
@@ -792,6 +761,6 @@ int registry_household_search(struct store *s, const struct actor *a,
 			      (q->page - 1) * q->per_page)) < 0 ||
 	    (rc = collect(st, household_json, &items, e)) < 0)
 		return rc;
-	*out = page_json(items, total, q->page, q->per_page);
+	*out = render_page(items, total, q->page, q->per_page);
 	return 0;
 }

@@ -35,6 +35,7 @@
 #include "../core/division.h"
 #include "../core/idcard.h"
 #include "../core/jsonx.h"
+#include "render.h"
 #include "../core/banned.h"
 
 const char *const report_categories[] = {
@@ -917,18 +918,6 @@ int report_public_create(struct store *s, const char *ip,
 	" LEFT JOIN persons p ON p.id = r.person_id" \
 	" LEFT JOIN users u ON u.id = r.reporter_user_id"
 
-static json_t *text_or_null(struct store_stmt *st, int col)
-{
-	return store_col_is_null(st, col) ? json_null()
-					  : json_string(store_col_text(st, col));
-}
-
-static json_t *int_or_null(struct store_stmt *st, int col)
-{
-	return store_col_is_null(st, col) ? json_null()
-					  : json_integer(store_col_int64(st, col));
-}
-
 static json_t *real_or_null(struct store_stmt *st, int col)
 {
 	return store_col_is_null(st, col) ? json_null()
@@ -976,20 +965,20 @@ static json_t *report_json(struct store_stmt *st)
 		"subject_name", store_col_text(st, 6),
 		"description", store_col_text(st, 10),
 		"urgency", store_col_text(st, 11));
-	json_object_set_new(o, "person_id", int_or_null(st, 5));
+	json_object_set_new(o, "person_id", render_int_or_null(st, 5));
 	json_object_set_new(o, "subject_id_number", masked_or_null(st, 7));
-	json_object_set_new(o, "subject_age", int_or_null(st, 8));
+	json_object_set_new(o, "subject_age", render_int_or_null(st, 8));
 	json_object_set_new(o, "categories", json_col(st, 9, json_array()));
 	json_object_set_new(o, "latitude", real_or_null(st, 12));
 	json_object_set_new(o, "longitude", real_or_null(st, 13));
 	json_object_set_new(o, "accuracy_m", real_or_null(st, 14));
 	json_object_set_new(o, "photos", json_col(st, 15, json_array()));
 	json_object_set_new(o, "reporter", reporter_json(st));
-	json_object_set_new(o, "owner_user_id", int_or_null(st, 19));
-	json_object_set_new(o, "case_id", int_or_null(st, 20));
+	json_object_set_new(o, "owner_user_id", render_int_or_null(st, 19));
+	json_object_set_new(o, "case_id", render_int_or_null(st, 20));
 	json_object_set_new(o, "duplicate_of", json_col(st, 21, json_null()));
-	json_object_set_new(o, "dismiss_reason", text_or_null(st, 22));
-	json_object_set_new(o, "contact_phone", text_or_null(st, 25));
+	json_object_set_new(o, "dismiss_reason", render_text_or_null(st, 22));
+	json_object_set_new(o, "contact_phone", render_text_or_null(st, 25));
 	json_object_set_new(o, "created_at", json_string(store_col_text(st, 23)));
 	json_object_set_new(o, "updated_at", json_string(store_col_text(st, 24)));
 	return o;
@@ -1100,16 +1089,6 @@ int report_get(struct store *s, const struct actor *a, int64_t id,
 	return 0;
 }
 
-/* The part of `want` inside the actor's region ("-" matches nothing). */
-static const char *narrow(const struct actor *a, const char *want)
-{
-	if (!want || !*want || division_contains(want, a->region))
-		return a->region;
-	if (division_contains(a->region, want))
-		return want;
-	return "-";
-}
-
 #define REPORT_WHERE \
 	" WHERE substr(r.region_code, 1, length($1)) = $1" \
 	"   AND ($2 IS NULL OR r.status = $2)" \
@@ -1119,7 +1098,7 @@ int report_list(struct store *s, const struct actor *a,
 		const struct report_query *q, json_t **out, struct err *e)
 {
 	struct store_stmt *st = NULL;
-	const char *region = narrow(a, q->region);
+	const char *region = perm_region_narrow(a, q->region);
 	const char *status = q->status && *q->status ? q->status : NULL;
 	int64_t mine = q->mine ? a->user_id : 0, total = 0;
 	json_t *items;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "timeline.h"
+#include "render.h"
 #include "../core/banned.h"
 
 #define TIMELINE_MAX 5000
@@ -42,12 +43,6 @@ static const char timeline_sql[] =
 	"   JOIN persons p ON p.id = r.person_id WHERE p.household_id = $1"
 	" ) ORDER BY ev.at, ev.id LIMIT $2";
 
-static json_t *text_or_null(struct store_stmt *st, int col)
-{
-	return store_col_is_null(st, col) ? json_null()
-					  : json_string(store_col_text(st, col));
-}
-
 static json_t *event_json(struct store_stmt *st)
 {
 	json_t *detail = json_loads(store_col_text(st, 8), 0, NULL);
@@ -58,8 +53,8 @@ static json_t *event_json(struct store_stmt *st)
 			      "action", store_col_text(st, 3),
 			      "to_state", store_col_text(st, 5),
 			      "username", store_col_text(st, 6));
-	json_object_set_new(o, "from_state", text_or_null(st, 4));
-	json_object_set_new(o, "reason", text_or_null(st, 7));
+	json_object_set_new(o, "from_state", render_text_or_null(st, 4));
+	json_object_set_new(o, "reason", render_text_or_null(st, 7));
 	json_object_set_new(o, "detail", detail ? detail : json_object());
 	return o;
 }
