@@ -20,6 +20,7 @@
 #include "../core/idcard.h"
 #include "../core/limits.h"
 #include "render.h"
+#include "../core/text.h"
 #include "../core/banned.h"
 
 const char *const registry_relations[] = {
@@ -36,21 +37,13 @@ const char *const registry_area_kinds[] = { "urban", "rural", NULL };
 
 /* === validation === */
 
-static int in_list(const char *v, const char *const *list)
-{
-	for (size_t i = 0; list[i]; i++)
-		if (strcmp(v, list[i]) == 0)
-			return 1;
-	return 0;
-}
-
 static int check_enum(const char *v, const char *field,
 		      const char *const *list, struct err *e)
 {
 	char allowed[256] = "";
 	size_t used = 0;
 
-	if (!v || in_list(v, list))
+	if (!v || text_in_list(v, list))
 		return 0;
 	for (size_t i = 0; list[i]; i++) {
 		int n = snprintf(allowed + used, sizeof(allowed) - used, "%s%s",

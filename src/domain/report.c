@@ -36,6 +36,7 @@
 #include "../core/idcard.h"
 #include "../core/jsonx.h"
 #include "render.h"
+#include "../core/text.h"
 #include "../core/banned.h"
 
 const char *const report_categories[] = {
@@ -49,14 +50,6 @@ const char *const report_urgencies[] = { "normal", "urgent", "critical", NULL };
 #define ONE_HOUR 3600
 
 /* === checks on values === */
-
-static int in_list(const char *v, const char *const *list)
-{
-	for (size_t i = 0; v && list[i]; i++)
-		if (strcmp(v, list[i]) == 0)
-			return 1;
-	return 0;
-}
 
 /* Text that is given, not blank, shorter than max bytes; newlines and tabs
  * only where multiline is set. */
@@ -132,11 +125,11 @@ static int check_values(const struct report_input *in, int resident,
 		return err_set(e, ERR_INVALID, "categories", "required",
 			       "请至少选择一类困难", "choose at least one category");
 	for (size_t i = 0; i < in->n_categories; i++)
-		if (!in_list(in->categories[i], report_categories))
+		if (!text_in_list(in->categories[i], report_categories))
 			return err_setf(e, ERR_INVALID, "categories", "enum",
 					"未知的困难类别：%s", "unknown category: %s",
 					in->categories[i] ? in->categories[i] : "");
-	if (in->urgency && !in_list(in->urgency, report_urgencies))
+	if (in->urgency && !text_in_list(in->urgency, report_urgencies))
 		return err_set(e, ERR_INVALID, "urgency", "enum",
 			       "urgency 应为 normal、urgent 或 critical",
 			       "urgency must be normal, urgent or critical");
@@ -1106,7 +1099,7 @@ int report_list(struct store *s, const struct actor *a,
 
 	if ((rc = perm_require(a, PERM_REPORT_READ, e)) < 0)
 		return rc;
-	if (status && !in_list(status, wf_report.states))
+	if (status && !text_in_list(status, wf_report.states))
 		return err_set(e, ERR_INVALID, "status", "enum",
 			       "status 应为 submitted、unverified、accepted、dismissed 或 merged",
 			       "status must be submitted, unverified, accepted, dismissed or merged");

@@ -24,6 +24,7 @@
 #include "../core/clock.h"
 #include "../core/jsonx.h"
 #include "../core/limits.h"
+#include "../core/text.h"
 #include "../core/banned.h"
 
 const char *const visit_categories[] = {
@@ -62,19 +63,6 @@ struct visit_input {
 	json_t *photos;
 };
 
-static int in_list(const char *v, const char *const *list)
-{
-	for (size_t i = 0; v && list[i]; i++)
-		if (strcmp(v, list[i]) == 0)
-			return 1;
-	return 0;
-}
-
-static int blank(const char *s)
-{
-	return !s || strspn(s, " \t\r\n") == strlen(s);
-}
-
 /* === validation of the body === */
 
 static int check_date(const char *v, struct err *e)
@@ -100,7 +88,7 @@ static int check_investigators(json_t *list, struct err *e)
 			       "须填写调查人员名单", "investigators must be a list of names");
 	json_array_foreach(list, i, v) {
 		const char *name = json_string_value(v);
-		if (blank(name) || strlen(name) >= LIMIT_NAME_BYTES)
+		if (text_blank(name) || strlen(name) >= LIMIT_NAME_BYTES)
 			return err_set(e, ERR_INVALID, "investigators", "name",
 				       "调查人员姓名须为非空文本（96字节以内）",
 				       "each investigator must be a non-blank name (< 96 bytes)");
@@ -131,7 +119,7 @@ static int check_categories(json_t *list, struct err *e)
 		return err_set(e, ERR_INVALID, "categories", "required",
 			       "须选择至少一类困难", "categories must list at least one category");
 	json_array_foreach(list, i, v)
-		if (!in_list(json_string_value(v), visit_categories))
+		if (!text_in_list(json_string_value(v), visit_categories))
 			return err_setf(e, ERR_INVALID, "categories", "enum",
 					"未知的困难类别：%s（可选 illness, disability, disaster, schooling, accident, unemployment, elderly_alone, child_unattended, housing, other）",
 					"unknown category %s (allowed: illness, disability, disaster, schooling, accident, unemployment, elderly_alone, child_unattended, housing, other)",
@@ -186,14 +174,14 @@ static int check_fen_object(json_t *o, const char *name, const char *const *ints
 				"%s must be an object", name);
 	json_object_foreach(o, key, v) {
 		snprintf(field, sizeof(field), "%s.%.64s", name, key);
-		if (in_list(key, ints)) {
+		if (text_in_list(key, ints)) {
 			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 			    json_integer_value(v) > MONEY_MAX)
 				return err_setf(e, ERR_INVALID, field, "range",
 						"%s 应为不小于0的整数%s%.0s", "%s must be an integer ≥ 0%.0s%s",
 						field, strstr(key, "_fen") ? "（金额以分计）" : "",
 						strstr(key, "_fen") ? " (money in fen)" : "");
-		} else if (bools && in_list(key, bools)) {
+		} else if (bools && text_in_list(key, bools)) {
 			if (!json_is_boolean(v))
 				return err_setf(e, ERR_INVALID, field, "type",
 						"%s 应为 true 或 false", "%s must be true or false", field);

@@ -17,6 +17,7 @@
 #include "workflow.h"
 #include "audit.h"
 #include "../core/clock.h"
+#include "../core/text.h"
 #include "../core/banned.h"
 
 #define A WF_ROLE(ROLE_ASSISTANT)
@@ -164,11 +165,6 @@ static const struct wf_transition *find_row(const struct workflow *wf,
 	return NULL;
 }
 
-static int blank(const char *s)
-{
-	return !s || strspn(s, " \t\r\n") == strlen(s);
-}
-
 /* May this actor use this row on this record?  0 or ERR_FORBIDDEN. */
 static int actor_fits(const struct wf_transition *t, const struct wf_record *r,
 		      const struct actor *a, struct err *e)
@@ -212,7 +208,7 @@ int workflow_check(const struct workflow *wf, const struct wf_record *r,
 	}
 	if ((rc = actor_fits(t, r, a, e)) < 0)
 		return rc;
-	if ((t->flags & WF_REASON) && blank(reason))
+	if ((t->flags & WF_REASON) && text_blank(reason))
 		return err_set(e, ERR_INVALID, "reason", "required",
 			       "请填写理由", "a reason is required");
 	*row = t;
