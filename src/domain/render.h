@@ -16,4 +16,9 @@ json_t *render_int_or_null(struct store_stmt *st, int col);
 /* {"items": items (stolen), "total", "page", "per_page"}: one list page. */
 json_t *render_page(json_t *items, int64_t total, int64_t page, int64_t per_page);
 
+/* Step st to the end, one JSON value a row (row() makes it), then finalize
+ * st.  *items gets the array, or NULL on failure (returned). */
+int render_rows(struct store_stmt *st, json_t *(*row)(struct store_stmt *),
+		json_t **items, struct err *e);
+
 #endif

@@ -1112,16 +1112,9 @@ int report_list(struct store *s, const struct actor *a,
 			      "ssiii", region, status, mine, q->per_page,
 			      (q->page - 1) * q->per_page)) < 0)
 		return rc;
-	items = json_array();
-	while ((rc = store_step(st, e)) == STORE_ROW)
-		json_array_append_new(items, report_json(st));
-	store_finalize(st);
-	if (rc < 0) {
-		json_decref(items);
+	if ((rc = render_rows(st, report_json, &items, e)) < 0)
 		return rc;
-	}
-	*out = json_pack("{s:o, s:I, s:I, s:I}", "items", items, "total", (json_int_t)total,
-			 "page", (json_int_t)q->page, "per_page", (json_int_t)q->per_page);
+	*out = render_page(items, total, q->page, q->per_page);
 	return 0;
 }
 

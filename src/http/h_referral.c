@@ -20,23 +20,6 @@ static int programs_of(struct http_req *req, const struct program_config **c,
 	return program_config_from(&req->app->cfg, c, e);
 }
 
-/* A non-negative integer query parameter (0 when absent). */
-static int query_id(struct http_req *req, const char *key, int64_t *out,
-		    struct err *e)
-{
-	const char *v = http_query(req, key);
-	char *end = NULL;
-	*out = 0;
-	if (!v || !*v)
-		return 0;
-	long long n = strtoll(v, &end, 10);
-	if (*end || n < 1)
-		return err_setf(e, ERR_INVALID, key, "integer", "%s 应为正整数",
-				"%s must be a positive integer", key);
-	*out = n;
-	return 0;
-}
-
 static int query_flag(struct http_req *req, const char *key)
 {
 	const char *v = http_query(req, key);
@@ -97,7 +80,7 @@ int h_referral_list(struct http_req *req, struct http_resp *resp, struct err *e)
 	int rc;
 
 	if ((rc = http_paging(req, &q.page, &q.per_page, e)) < 0 ||
-	    (rc = query_id(req, "case_id", &q.case_id, e)) < 0 ||
+	    (rc = http_query_id(req, "case_id", &q.case_id, e)) < 0 ||
 	    (rc = programs_of(req, &c, e)) < 0 ||
 	    (rc = referral_list(req->store, &req->actor, c, &q, &out, e)) < 0)
 		return rc;
@@ -145,7 +128,7 @@ int h_enrollment_list(struct http_req *req, struct http_resp *resp, struct err *
 	int rc;
 
 	if ((rc = http_paging(req, &q.page, &q.per_page, e)) < 0 ||
-	    (rc = query_id(req, "household_id", &q.household_id, e)) < 0 ||
+	    (rc = http_query_id(req, "household_id", &q.household_id, e)) < 0 ||
 	    (rc = programs_of(req, &c, e)) < 0 ||
 	    (rc = enrollment_list(req->store, &req->actor, c, &q, &out, e)) < 0)
 		return rc;

@@ -79,23 +79,6 @@ int h_person_get(struct http_req *req, struct http_resp *resp, struct err *e)
 	return http_reply(resp, 200, out);
 }
 
-/* A non-negative integer query parameter (0 when absent). */
-static int query_id(struct http_req *req, const char *key, int64_t *out,
-		    struct err *e)
-{
-	const char *v = http_query(req, key);
-	char *end = NULL;
-	*out = 0;
-	if (!v || !*v)
-		return 0;
-	long long n = strtoll(v, &end, 10);
-	if (*end || n < 1)
-		return err_setf(e, ERR_INVALID, key, "integer", "%s 应为正整数",
-				"%s must be a positive integer", key);
-	*out = n;
-	return 0;
-}
-
 int h_person_search(struct http_req *req, struct http_resp *resp, struct err *e)
 {
 	struct person_query q = {
@@ -107,7 +90,7 @@ int h_person_search(struct http_req *req, struct http_resp *resp, struct err *e)
 	int rc;
 
 	if ((rc = http_paging(req, &q.page, &q.per_page, e)) < 0 ||
-	    (rc = query_id(req, "household_id", &q.household_id, e)) < 0 ||
+	    (rc = http_query_id(req, "household_id", &q.household_id, e)) < 0 ||
 	    (rc = registry_person_search(req->store, &req->actor, &q, &out, e)) < 0)
 		return rc;
 	return http_reply(resp, 200, out);

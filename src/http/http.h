@@ -105,6 +105,10 @@ const char *http_query(struct http_req *req, const char *key);
 const char *http_header(struct http_req *req, const char *name);
 /* A positive integer path parameter; ERR_NOT_FOUND (rule "id") otherwise. */
 int http_param_id(struct http_req *req, int index, int64_t *out, struct err *e);
+/* A positive integer query parameter; *out = 0 when absent; ERR_INVALID
+ * naming the parameter when it is not a positive integer. */
+int http_query_id(struct http_req *req, const char *key, int64_t *out,
+		  struct err *e);
 /* page/per_page from the query: defaults 1 and LIMIT_PAGE_DEFAULT, per_page
  * capped at LIMIT_PAGE_SIZE; ERR_INVALID naming the parameter. */
 int http_paging(struct http_req *req, int64_t *page, int64_t *per_page,

@@ -504,6 +504,25 @@ int http_param_id(struct http_req *req, int index, int64_t *out, struct err *e)
 	return 0;
 }
 
+int http_query_id(struct http_req *req, const char *key, int64_t *out,
+		  struct err *e)
+{
+	const char *v = http_query(req, key);
+	char *end = NULL;
+	long long n;
+
+	*out = 0;
+	if (!v || !*v)
+		return 0;
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (*end || n < 1 || errno == ERANGE)
+		return err_setf(e, ERR_INVALID, key, "integer", "%s 应为正整数",
+				"%s must be a positive integer", key);
+	*out = n;
+	return 0;
+}
+
 int http_paging(struct http_req *req, int64_t *page, int64_t *per_page,
 		struct err *e)
 {
