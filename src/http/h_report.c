@@ -42,6 +42,8 @@ int h_photo_get(struct http_req *req, struct http_resp *resp, struct err *e)
 	resp->raw = bytes;
 	resp->raw_len = len;
 	resp->raw_type = arena_strdup(&req->arena, mime);
+	/* A photo never changes (it is named by its hash): the browser may keep it. */
+	resp->raw_cache = "private, max-age=86400, immutable";
 	return 0;
 }
 

@@ -60,6 +60,7 @@ struct http_resp {
 	const void *raw;
 	size_t raw_len;
 	const char *raw_type;
+	const char *raw_cache;        /* Cache-Control for it; NULL = no-store */
 };
 
 typedef int (*http_handler)(struct http_req *req, struct http_resp *resp,

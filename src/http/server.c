@@ -1232,7 +1232,7 @@ static enum MHD_Result reply_success(struct request *rq, struct idem *im)
 		if (r) {
 			MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->raw_type);
 			MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
-						"private, max-age=86400");
+						resp->raw_cache ? resp->raw_cache : "no-store");
 		}
 		return queue(rq, status, r);
 	}
