@@ -3,7 +3,7 @@
  */
 #include <string.h>
 #include "text.h"
-#include "banned.h"
+#include "../core/banned.h"
 
 int text_in_list(const char *v, const char *const *list)
 {
