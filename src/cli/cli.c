@@ -20,9 +20,11 @@
 const char *cli_build_commit = "unknown";
 
 static const enum config_key db_only[] = { CFG_DB, CFG_CONFIG_DIR, CFG_LOG_LEVEL, CFG_KEY_COUNT };
+/* Commands that read or write department files (import, monitor, demo). */
+static const enum config_key data_keys[] = { CFG_DB, CFG_CONFIG_DIR, CFG_DATA_DIR, CFG_LOG_LEVEL, CFG_KEY_COUNT };
 static const enum config_key serve_keys[] = {
 	CFG_DB, CFG_LISTEN, CFG_WEB_ROOT, CFG_THREADS, CFG_LOG_LEVEL,
-	CFG_SESSION_HOURS, CFG_CLOCK_OFFSET, CFG_CONFIG_DIR, CFG_WEBHOOK_URL, CFG_WEBHOOK_MAX_ATTEMPTS, CFG_WEBHOOK_BACKOFF_MAX, CFG_WORKER_INTERVAL_MS, CFG_KEY_COUNT
+	CFG_SESSION_HOURS, CFG_CLOCK_OFFSET, CFG_CONFIG_DIR, CFG_WEBHOOK_URL, CFG_WEBHOOK_MAX_ATTEMPTS, CFG_WEBHOOK_BACKOFF_MAX, CFG_WORKER_INTERVAL_MS, CFG_DATA_DIR, CFG_MONITOR_AT, CFG_KEY_COUNT
 };
 
 static const struct cli_option no_opts[] = { { NULL, NULL, NULL } };
@@ -48,6 +50,14 @@ static const struct cli_option reset_opts[] = {
 	{ "password-stdin", NULL, "read the new password from standard input" },
 	{ NULL, NULL, NULL }
 };
+static const enum config_key monitor_keys[] = {
+	CFG_DB, CFG_CONFIG_DIR, CFG_DATA_DIR, CFG_LOG_LEVEL, CFG_CLOCK_OFFSET, CFG_KEY_COUNT
+};
+static const struct cli_option monitor_opts[] = {
+	{ "as-of", "DATE", "the day the windows end on, YYYY-MM-DD (default: today in China)" },
+	{ "threads", "N", "1 or 2 threads per file (default 2)" },
+	{ NULL, NULL, NULL }
+};
 static const struct cli_option backup_opts[] = {
 	{ "out", "FILE", "where to write the copy (must not exist)" },
 	{ NULL, NULL, NULL }
@@ -57,7 +67,11 @@ const struct cli_command cli_commands[] = {
 	{ "serve", NULL, "serve the API and the web app (stops cleanly on SIGTERM)",
 	  serve_keys, no_opts, cmd_serve },
 	{ "demo", NULL, "create the synthetic demo county in a new database and print its logins",
-	  db_only, demo_opts, cmd_demo },
+	  data_keys, demo_opts, cmd_demo },
+	{ "import", NULL, "import a department file (CSV, UTF-8 or GB18030) into a feed: civicare import FEED FILE",
+	  data_keys, no_opts, cmd_import },
+	{ "monitor", NULL, "run every monitoring rule over the monitored population and the department files now",
+	  monitor_keys, monitor_opts, cmd_monitor },
 	{ "user", "add", "add an account", db_only, user_add_opts, cmd_user_add },
 	{ "user", "list", "list the accounts", db_only, no_opts, cmd_user_list },
 	{ "user", "reset-password", "set a new password (ends the user's sessions, lifts a lock)",
@@ -72,6 +86,21 @@ const struct cli_command cli_commands[] = {
 	  db_only, no_opts, cmd_version },
 	{ NULL, NULL, NULL, NULL, NULL, NULL }
 };
+
+/* Commands that take positional arguments, and how --help names them; any
+ * other command refuses a word that is not a flag. */
+static const struct { const char *name, *usage; } positional[] = {
+	{ "import", "FEED FILE" },
+	{ NULL, NULL }
+};
+
+static const char *args_usage(const struct cli_command *c)
+{
+	for (int i = 0; positional[i].name; i++)
+		if (!c->sub && strcmp(positional[i].name, c->name) == 0)
+			return positional[i].usage;
+	return NULL;
+}
 
 /* === help === */
 
@@ -91,8 +120,9 @@ static void print_usage(FILE *f)
 
 static void print_command_help(FILE *f, const struct cli_command *c)
 {
-	fprintf(f, "usage: civicare %s%s%s [--flags]\n\n%s\n\n", c->name,
-		c->sub ? " " : "", c->sub ? c->sub : "", c->summary);
+	fprintf(f, "usage: civicare %s%s%s%s%s [--flags]\n\n%s\n\n", c->name,
+		c->sub ? " " : "", c->sub ? c->sub : "", args_usage(c) ? " " : "",
+		args_usage(c) ? args_usage(c) : "", c->summary);
 	if (c->options[0].name) {
 		fprintf(f, "options:\n");
 		for (const struct cli_option *o = c->options; o->name; o++) {
@@ -166,8 +196,12 @@ static int parse_flags(const struct cli_command *c, int argc, char **argv,
 	for (int i = 0; i < argc; i++) {
 		const char *arg = argv[i], *value = NULL;
 		enum config_key key;
-		if (strncmp(arg, "--", 2) != 0)
-			return usage_error(c, "unexpected argument '%s'", arg);
+		if (strncmp(arg, "--", 2) != 0) {
+			if (!args_usage(c) || a->n_args >= CLI_MAX_ARGS)
+				return usage_error(c, "unexpected argument '%s'", arg);
+			a->args[a->n_args++] = arg;
+			continue;
+		}
 		const char *name = arg + 2, *eq = strchr(name, '=');
 		size_t n = eq ? (size_t)(eq - name) : strlen(name);
 		int opt = find_option(c, name, n);
@@ -265,6 +299,8 @@ static int run_command(const struct cli_command *c, int argc, char **argv)
 	a.cmd = c;
 	memcpy(a.opt, flags.opt, sizeof(a.opt));
 	memcpy(a.given, flags.given, sizeof(a.given));
+	memcpy(a.args, flags.args, sizeof(a.args));
+	a.n_args = flags.n_args;
 	if (rc == 0)
 		rc = settle_config(&a, &flags.cfg, config_file);
 	if (rc == 0)

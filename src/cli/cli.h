@@ -17,6 +17,7 @@
 #include "../store/store.h"
 
 #define CLI_MAX_OPTS 12
+#define CLI_MAX_ARGS 4
 
 struct cli_option {
 	const char *name;   /* "username" -> --username */
@@ -31,6 +32,8 @@ struct cli_args {
 	struct config cfg;
 	const char *opt[CLI_MAX_OPTS];   /* values of the command's options, by index */
 	int given[CLI_MAX_OPTS];
+	const char *args[CLI_MAX_ARGS];  /* positional arguments, when the command takes them */
+	int n_args;
 };
 
 struct cli_command {
@@ -79,5 +82,7 @@ int cmd_audit_verify(struct cli_args *a);
 int cmd_migrate(struct cli_args *a);
 int cmd_backup(struct cli_args *a);
 int cmd_version(struct cli_args *a);
+int cmd_import(struct cli_args *a);
+int cmd_monitor(struct cli_args *a);
 
 #endif

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "../core/limits.h"
 #include "../domain/demo.h"
+#include "../domain/program.h"
 #include "../core/banned.h"
 
 static int parse_count(const char *v, const char *name, int64_t min, int64_t max,
@@ -44,6 +45,7 @@ int cmd_demo(struct cli_args *a)
 {
 	struct demo_options o = { .persons = 100000, .progress = stderr };
 	struct demo_result r;
+	const struct program_config *pc = NULL;
 	struct store *s = NULL;
 	int64_t seed = 1;
 	struct err e;
@@ -55,6 +57,11 @@ int cmd_demo(struct cli_args *a)
 		return rc;
 	o.seed = (uint64_t)seed;
 	o.password = cli_opt(a, "password");
+	err_clear(&e);
+	if (program_config_from(&a->cfg, &pc, &e) < 0)
+		return cli_fail(&e);
+	o.config_dir = pc->dir;
+	o.data_dir = config_get(&a->cfg, CFG_DATA_DIR);
 	if (cli_open_store(a, &s) < 0)
 		return 1;
 	memset(&r, 0, sizeof(r));
@@ -71,6 +78,10 @@ int cmd_demo(struct cli_args *a)
 	       PRId64 " referrals, %" PRId64 " enrollments (%" PRId64 " events)\n",
 	       r.cases.reports, r.cases.cases, r.cases.visits, r.cases.referrals,
 	       r.cases.enrollments, r.cases.events);
+	printf("department data: %" PRId64 " files, %" PRId64 " records (%" PRId64
+	       " rejected) in %s/feeds; %" PRId64 " persons monitored; household %"
+	       PRId64 " has a car\n", r.feeds.files, r.feeds.rows, r.feeds.rejected,
+	       o.data_dir, r.feeds.monitored, r.feeds.car_household);
 	print_logins(&r);
 	return 0;
 }

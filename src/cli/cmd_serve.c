@@ -10,6 +10,7 @@
 #include "../core/clock.h"
 #include "../core/log.h"
 #include "../domain/outbox.h"
+#include "../engine/engine.h"
 #include "../http/http.h"
 #include "../core/banned.h"
 
@@ -61,7 +62,14 @@ int cmd_serve(struct cli_args *a)
 		store_pool_close(&app.pool);
 		return cli_fail(&e);
 	}
+	/* The daily monitoring run has a connection of its own. */
+	if (monitor_schedule_start(&app, &e) < 0) {
+		outbox_worker_stop(&app);
+		store_pool_close(&app.pool);
+		return cli_fail(&e);
+	}
 	rc = http_serve(&app, &e);
+	monitor_schedule_stop();
 	outbox_worker_stop(&app);
 	store_pool_close(&app.pool);
 	if (rc < 0)

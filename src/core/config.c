@@ -48,6 +48,10 @@ const struct config_setting config_settings[CFG_KEY_COUNT] = {
 				      "longest back-off between two webhook sends, seconds" },
 	[CFG_WORKER_INTERVAL_MS] = { "worker_interval_ms", "CIVICARE_WORKER_INTERVAL_MS", "1000",
 				     "milliseconds between two message delivery passes" },
+	[CFG_DATA_DIR] = { "data_dir", "CIVICARE_DATA_DIR", "data",
+			   "folder of imported department files (feeds/<feed>/)" },
+	[CFG_MONITOR_AT] = { "monitor_at", "CIVICARE_MONITOR_AT", "02:00",
+			     "daily monitoring run by serve, HH:MM China time (\"\" = never)" },
 };
 
 static int key_ok(enum config_key k)
@@ -299,7 +303,7 @@ void config_print_help(FILE *f, const enum config_key *keys)
 		CFG_DB, CFG_LISTEN, CFG_WEB_ROOT, CFG_THREADS, CFG_LOG_LEVEL,
 		CFG_SESSION_HOURS, CFG_CLOCK_OFFSET, CFG_CONFIG_DIR, CFG_WEBHOOK_URL,
 		CFG_WEBHOOK_MAX_ATTEMPTS, CFG_WEBHOOK_BACKOFF_MAX,
-		CFG_WORKER_INTERVAL_MS, CFG_KEY_COUNT,
+		CFG_WORKER_INTERVAL_MS, CFG_DATA_DIR, CFG_MONITOR_AT, CFG_KEY_COUNT,
 	};
 	int width = help_width();
 

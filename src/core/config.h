@@ -27,6 +27,8 @@ enum config_key {
 	CFG_WEBHOOK_MAX_ATTEMPTS, /* failed sends before a message is parked */
 	CFG_WEBHOOK_BACKOFF_MAX,  /* longest wait between two sends, seconds */
 	CFG_WORKER_INTERVAL_MS,   /* pause between two delivery passes */
+	CFG_DATA_DIR,      /* imported department files (data_dir/feeds/<feed>/) */
+	CFG_MONITOR_AT,    /* daily monitoring run, "HH:MM" China time, "" = never */
 	CFG_KEY_COUNT
 };
 

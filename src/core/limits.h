@@ -26,6 +26,9 @@
 #define LIMIT_ARENA_BYTES       (64 * 1024 * 1024) /* one request's memory */
 #define LIMIT_DEMO_PERSONS      10000000
 #define LIMIT_IMPORT_BYTES      (48 * 1024 * 1024) /* one feed file uploaded */
+#define LIMIT_CSV_FIELD_BYTES   LIMIT_FIELD_BYTES /* one CSV field */
+#define LIMIT_CSV_ROW_BYTES     (64 * 1024)     /* one CSV record, quotes and breaks included */
+#define LIMIT_CSV_FIELDS        256             /* fields in one CSV record */
 #define LIMIT_PHOTO_BYTES       (5 * 1024 * 1024) /* one photo upload */
 #define LIMIT_PHOTOS_PER_REPORT 6
 #define LIMIT_DESCRIPTION_BYTES 4000

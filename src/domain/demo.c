@@ -1166,7 +1166,10 @@ int demo_generate(struct store *s, const struct demo_options *o,
 	    (rc = audit_run(&c, o->seed, e)) < 0 ||
 	    (rc = create_accounts(s, o->password, r, e)) < 0 ||
 	    (rc = demo_cases_generate(s, o->seed, demo_report_count(o->persons),
-				      &r->cases, e)) < 0) {
+				      &r->cases, e)) < 0 ||
+	    (o->config_dir && o->data_dir &&
+	     (rc = demo_feeds_generate(s, o->seed, o->config_dir, o->data_dir,
+				       o->progress, &r->feeds, e)) < 0)) {
 		finalize_all(&c);
 		store_rollback(s);
 		goto cleanup;

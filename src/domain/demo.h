@@ -16,12 +16,18 @@
 #include "../core/err.h"
 #include "../store/store.h"
 #include "demo_cases.h"
+#include "demo_feeds.h"
 
 struct demo_options {
 	int64_t persons;        /* about this many persons (whole households) */
 	uint64_t seed;
 	const char *password;   /* for every demo account; NULL = random each */
 	FILE *progress;         /* progress lines (a bar on a terminal); NULL = quiet */
+	/* Department feeds (demo_feeds.h): feeds.json is read from config_dir,
+	 * canonical files are written under data_dir/feeds/.  Either NULL =
+	 * no feeds and no monitoring categories. */
+	const char *config_dir;
+	const char *data_dir;
 };
 
 struct demo_login {
@@ -37,6 +43,7 @@ struct demo_result {
 	struct demo_login logins[8];
 	int n_logins;
 	struct demo_cases_result cases; /* reports, cases, ... in every state */
+	struct demo_feeds_result feeds; /* department files, monitored persons */
 	double seconds;
 };
 

@@ -341,6 +341,7 @@ static const char m003_monitoring[] =
 	"  UNIQUE (feed, record_key)"
 	");"
 	"CREATE INDEX feed_records_person ON feed_records(id_number, feed);"
+	"CREATE INDEX feed_records_batch ON feed_records(batch_id, id);"
 
 	/* 低收入人口 monitoring categories, as history: valid_to NULL = current. */
 	"CREATE TABLE monitoring_categories ("
