@@ -1,0 +1,3 @@
+// Vant's styles for empty without the icon font (blocked by the server's CSP: default-src 'self').
+import 'vant/es/style/base.css'
+import 'vant/es/empty/index.css'

@@ -1,0 +1,5 @@
+// Vant's styles for popup without the icon font (blocked by the server's CSP: default-src 'self').
+import 'vant/es/style/base.css'
+import 'vant/es/badge/index.css'
+import 'vant/es/overlay/index.css'
+import 'vant/es/popup/index.css'

@@ -1,0 +1,5 @@
+// Vant's styles for step without the icon font (blocked by the server's CSP: default-src 'self').
+import 'vant/es/style/base.css'
+import 'vant/es/badge/index.css'
+import 'vant/es/steps/index.css'
+import 'vant/es/step/index.css'

@@ -1,0 +1,4 @@
+// Vant's styles for switch without the icon font (blocked by the server's CSP: default-src 'self').
+import 'vant/es/style/base.css'
+import 'vant/es/loading/index.css'
+import 'vant/es/switch/index.css'

@@ -1,0 +1,5 @@
+// Vant's styles for tabs without the icon font (blocked by the server's CSP: default-src 'self').
+import 'vant/es/style/base.css'
+import 'vant/es/sticky/index.css'
+import 'vant/es/swipe/index.css'
+import 'vant/es/tabs/index.css'
