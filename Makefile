@@ -122,7 +122,7 @@ bench: build/civicare
 	bash bench/run.sh
 
 run: deps all
-	rm -f $(DB) $(DB)-wal $(DB)-shm
+	rm -rf $(DB) $(DB)-wal $(DB)-shm $(DB)-data
 	./build/civicare demo --db $(DB) --persons $(PERSONS) --seed 1
 	./build/civicare serve --db $(DB) --listen 127.0.0.1:8080
 

@@ -277,6 +277,13 @@ static int settle_config(struct cli_args *a, const struct config *flags,
 	for (int k = 0; k < CFG_KEY_COUNT; k++)
 		if (strcmp(flags->source[k], "flag") == 0)
 			config_set(&a->cfg, (enum config_key)k, flags->value[k], "flag");
+	/* Each database keeps its department files beside it, so two
+	 * databases never share (and overwrite) each other's batches. */
+	if (!*config_get(&a->cfg, CFG_DATA_DIR)) {
+		char dir[LIMIT_PATH_BYTES];
+		snprintf(dir, sizeof(dir), "%s-data", config_get(&a->cfg, CFG_DB));
+		config_set(&a->cfg, CFG_DATA_DIR, dir, "default");
+	}
 	if (log_parse_level(config_get(&a->cfg, CFG_LOG_LEVEL), &level) < 0) {
 		fprintf(stderr, "civicare: log_level must be debug, info, warn or error\n");
 		return 2;

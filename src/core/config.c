@@ -48,8 +48,8 @@ const struct config_setting config_settings[CFG_KEY_COUNT] = {
 				      "longest back-off between two webhook sends, seconds" },
 	[CFG_WORKER_INTERVAL_MS] = { "worker_interval_ms", "CIVICARE_WORKER_INTERVAL_MS", "1000",
 				     "milliseconds between two message delivery passes" },
-	[CFG_DATA_DIR] = { "data_dir", "CIVICARE_DATA_DIR", "data",
-			   "folder of imported department files (feeds/<feed>/)" },
+	[CFG_DATA_DIR] = { "data_dir", "CIVICARE_DATA_DIR", "",
+		"folder of imported department files (empty: DB-data beside the database)" },
 	[CFG_MONITOR_AT] = { "monitor_at", "CIVICARE_MONITOR_AT", "02:00",
 			     "daily monitoring run by serve, HH:MM China time (\"\" = never)" },
 };
