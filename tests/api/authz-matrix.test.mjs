@@ -71,7 +71,36 @@ before(async () => {
   assert.ok(/^\d+$/.test(ob), `the setup wrote outbox messages: ${ob}`);
   await sqlite(srv.db, `UPDATE outbox SET webhook_state = 'parked' WHERE id = ${ob};`);
   rec.any = { outbox: Number(ob) };
+  await monitoringRecords();
 });
+
+// Monitoring records on both sides, through the API: a monitored person in
+// each side's household, a medical_settlements file giving both a large
+// out-of-pocket cost today, one monitor run, and the alert it raised on
+// each side ({X.alert}); {X.batch} is the import.
+async function monitoringRecords() {
+  const admin = await srv.as('admin');
+  const ok = (r, status, what) => { assert.ok(status.includes(r.status), `monitoring setup, ${what}: ${r.status} ${r.text}`); return r.json; };
+  const ids = {};
+  for (const side of ['in', 'out']) {
+    ids[side] = makeIdNumber({});
+    const p = await srv.createPerson({ household: rec[side].household, relation: 'child', id_number: ids[side] });
+    ok(await admin.post(`/api/persons/${p.id}/monitoring`, { category: 'dibao_edge', valid_from: chinaDate() }), [200, 201], `category of ${side}`);
+  }
+  const csv = `身份证号码,结算日期,医疗总费用,个人自付,诊断类别\r\n${ids.in},${chinaDate()},90000.00,60000.00,住院\r\n${ids.out},${chinaDate()},90000.00,60000.00,住院\r\n`;
+  const batch = ok(await admin.request('POST', '/api/feeds/medical_settlements/imports?file_name=matrix-medical.csv',
+    { raw: Buffer.from(csv), contentType: 'text/csv' }), [200, 201], 'import');
+  assert.equal(batch.rows_imported, 2, `both settlements imported: ${JSON.stringify(batch)}`);
+  rec.in.batch = batch.batch_id;
+  rec.out.batch = batch.batch_id;
+  ok(await admin.post('/api/monitor/runs', {}), [200, 201], 'monitor run');
+  for (const side of ['in', 'out']) {
+    const list = ok(await admin.get(`/api/alerts?region=${rec[side].region}&per_page=200`), [200], `alerts of ${side}`);
+    const a = list.items.find((x) => x.household_id === rec[side].household);
+    assert.ok(a, `the monitor run raised an alert for the ${side} household ${rec[side].household}: ${JSON.stringify(list.items)}`);
+    rec[side].alert = a.id;
+  }
+}
 
 // Discovery records on one side, through the API: a report with a photo,
 // a report to dismiss, a visited case (the photo in its visit), a visited
@@ -167,6 +196,7 @@ function buildRequest(method, pattern, sample, side) {
   const body = sample.body !== undefined ? fillDeep(sample.body, side) : undefined;
   const png = /^png:(\d+)$/.exec(sample.raw || '');
   if (png) return { method, path, raw: tinyPng(Number(png[1])), contentType: 'image/png' };
+  if (sample.raw?.startsWith('csv:')) return { method, path, raw: Buffer.from(fill(sample.raw.slice(4), side)), contentType: 'text/csv' };
   return { method, path, body };
 }
 

@@ -9,7 +9,7 @@
 // themselves.  No timing is assumed beyond generous timeouts: the same suite
 // runs against an ASan build.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
@@ -241,7 +241,9 @@ export async function startServer({ users = FIXTURE_USERS, threads = 4, tag = 'a
   const port = await freePort();
   const addr = `127.0.0.1:${port}`;
   const args = ['--db', db, '--listen', addr, '--threads', String(threads), '--web-root', WEB_ROOT];
-  const proc = spawnServe([...args, ...extraArgs], { env: cleanEnv(env) });
+  // department files go under the temp dir, not the repository's data/
+  const dataDir = join(dir, 'data');
+  const proc = spawnServe([...args, ...extraArgs], { env: cleanEnv({ CIVICARE_DATA_DIR: dataDir, ...env }) });
   const up = await waitHealthy(addr, { child: proc.child });
   if (!up) {
     await proc.stop(5000);
@@ -249,6 +251,7 @@ export async function startServer({ users = FIXTURE_USERS, threads = 4, tag = 'a
   }
   const srv = new Server({ dir, db, addr, port, proc, users });
   srv.baseArgs = args;
+  srv.dataDir = dataDir;
   return srv;
 }
 
@@ -304,7 +307,8 @@ export class Server {
       assert.equal(code, 0, `civicare serve should exit 0 on SIGTERM, got ${code}`);
     }
     this.clients = new Map();
-    this.proc = spawnServe([...this.baseArgs, ...extraArgs], { env: cleanEnv(env) });
+    const keep = this.dataDir ? { CIVICARE_DATA_DIR: this.dataDir } : {};
+    this.proc = spawnServe([...this.baseArgs, ...extraArgs], { env: cleanEnv({ ...keep, ...env }) });
     const up = await waitHealthy(this.addr, { child: this.proc.child, timeoutMs: 30_000 });
     if (!up) {
       await this.proc.stop(5000);
@@ -403,10 +407,12 @@ export class Client {
       method, headers: h, body: payload, redirect: 'manual',
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
-    const text = await res.text();
+    // bytes as sent (text, like fetch's text(), drops a UTF-8 BOM)
+    const bytes = Buffer.from(await res.arrayBuffer());
+    const text = new TextDecoder('utf-8').decode(bytes);
     let json = null;
     try { json = text ? JSON.parse(text) : null; } catch { json = null; }
-    return { status: res.status, headers: res.headers, text, json, method, path };
+    return { status: res.status, headers: res.headers, text, bytes, json, method, path };
   }
 
   get(path, opts) { return this.request('GET', path, opts); }
@@ -765,3 +771,19 @@ export const referralFor = (referrals, program) => {
   assert.ok(x, `no ${program} referral in ${JSON.stringify(referrals)}`);
   return x;
 };
+
+// === department files (monitoring) ===
+
+// Text -> GB18030 bytes through the iconv command-line tool (libc-bin):
+// node has no GB18030 encoder.
+export function gb18030(text) {
+  const r = spawnSync('iconv', ['-f', 'UTF-8', '-t', 'GB18030'], { input: Buffer.from(text, 'utf8') });
+  assert.equal(r.status, 0, `iconv -t GB18030 failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+// POST a department file to /api/feeds/{feed}/imports as text/csv.
+export function importFeed(client, feed, bytes, fileName = `${feed}.csv`) {
+  return client.request('POST', `/api/feeds/${feed}/imports?file_name=${encodeURIComponent(fileName)}`,
+    { raw: Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes, 'utf8'), contentType: 'text/csv' });
+}
