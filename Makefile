@@ -32,13 +32,13 @@ ASANUNITS:= $(UNITSRCS:tests/unit/%.c=build/asan/tests/%)
 # Debian packages the build and the tests need (installed by `make deps`).
 DEB_PKGS := gcc make pkg-config git curl sqlite3 libmicrohttpd-dev libjansson-dev \
             libsqlite3-dev libsodium-dev libcmocka-dev libxlsxwriter-dev \
-            chromium fonts-noto-cjk time
+            chromium fonts-noto-cjk time clang
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 DB       ?= civicare.db
 PERSONS  ?= 100000
 
-.PHONY: all deps run test unit api e2e asan-test bench clean web check-banned FORCE
+.PHONY: all deps run test unit api e2e asan-test fuzz bench clean web check-banned FORCE
 
 all: build/civicare web
 
@@ -103,6 +103,32 @@ unit: $(UNITS)
 api: build/civicare web
 	CIVICARE_BIN=$(CURDIR)/build/civicare node --test --test-concurrency=1 tests/api/
 
+# libFuzzer drivers for the parsers that meet outside input (tests/fuzz/):
+# the library again, built with clang and coverage, and a short smoke run of
+# each driver from its stored corpus (new finds go to a temp dir).
+FUZZOBJS := $(LIBSRCS:%.c=build/fuzz/obj/%.o)
+FUZZERS  := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZFLAGS := -std=c17 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 \
+             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+FUZZ_SECONDS ?= 10
+
+build/fuzz/obj/%.o: %.c $(wildcard src/*.h src/*/*.h)
+	@mkdir -p $(dir $@)
+	clang $(FUZZFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+build/fuzz/libcivicare.a: $(FUZZOBJS)
+	@rm -f $@; ar rcs $@ $^
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c build/fuzz/libcivicare.a
+	clang $(FUZZFLAGS) -fsanitize=fuzzer,address,undefined $< build/fuzz/libcivicare.a $(LIBS) -o $@
+
+fuzz: $(FUZZERS)
+	@set -e; for f in $(FUZZERS); do name=$${f##*/fuzz_}; new=$$(mktemp -d); \
+	  echo "== $$f ($(FUZZ_SECONDS) s)"; \
+	  if ! $$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $$new tests/fuzz/corpus/$$name \
+	       > $$new.log 2>&1; then tail -n 40 $$new.log; exit 1; fi; \
+	  tail -n 1 $$new.log; rm -rf $$new $$new.log; done
+
 # Browser tests: Debian's chromium driven by playwright-core (web/node_modules).
 e2e: build/civicare web
 	CIVICARE_BIN=$(CURDIR)/build/civicare node --test --test-concurrency=1 tests/e2e/
@@ -117,6 +143,7 @@ test: deps check-banned all
 	$(MAKE) api
 	$(if $(wildcard tests/e2e/*.test.mjs),$(MAKE) e2e)
 	$(MAKE) asan-test
+	$(MAKE) fuzz
 
 bench: build/civicare
 	bash bench/run.sh

@@ -181,6 +181,8 @@ int csv_next(struct csv_reader *r, struct err *e)
 		if (r->buf[r->pos] == ',') {
 			r->pos++;
 			if (r->pos >= r->len) {          /* "a,b," at the very end */
+				if (r->n_fields >= LIMIT_CSV_FIELDS)
+					return csv_fail(r, e, "字段过多", "too many fields");
 				f = &r->fields[r->n_fields++];
 				f->p = r->buf + r->pos;
 				f->len = 0;
