@@ -210,9 +210,10 @@ static int tsv_split(char *line, struct tsv_row *row)
 	if (strlen(line) >= sizeof(row->code) || strlen(name) >= sizeof(row->name) ||
 	    strlen(kind) >= sizeof(row->kind) || name[0] == '\0')
 		return -1;
-	snprintf(row->code, sizeof(row->code), "%s", line);
-	snprintf(row->name, sizeof(row->name), "%s", name);
-	snprintf(row->kind, sizeof(row->kind), "%s", kind);
+	/* lengths checked above */
+	memcpy(row->code, line, strlen(line) + 1);
+	memcpy(row->name, name, strlen(name) + 1);
+	memcpy(row->kind, kind, strlen(kind) + 1);
 	if (division_level(row->code) == DIVISION_INVALID ||
 	    !kind_fits(row->code, row->kind))
 		return -1;

@@ -216,7 +216,7 @@ static json_t *finish(struct table *t)
 static json_t *month_names(int year)
 {
 	json_t *a = json_array();
-	char m[12];
+	char m[24];
 
 	for (int i = 1; i <= MONTHS; i++) {
 		snprintf(m, sizeof(m), "%04d-%02d", year % 10000, i);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sodium.h>
 
 #include "idempotency.h"
@@ -119,6 +120,11 @@ int idempotency_save(struct store *s, int64_t user_id, const char *key,
 			 "i", (int64_t)(now - IDEMPOTENCY_TTL_SECONDS));
 	if (rc < 0)
 		return rc;
+	rc = store_execv(s, e, "UPDATE idempotency SET status = $1, body = $2"
+			 " WHERE user_id = $3 AND key = $4 AND status = 0",
+			 "isis", (int64_t)status, body, user_id, key);
+	if (rc < 0 || store_changes(s) == 1)
+		return rc;
 	rc = store_execv(s, e,
 		"INSERT INTO idempotency (user_id, key, request_hash, status, body,"
 		" created_at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -129,4 +135,56 @@ int idempotency_save(struct store *s, int64_t user_id, const char *key,
 		return 0;
 	}
 	return rc;
+}
+
+#define IDEMPOTENCY_WAIT_STEPS 200     /* x 50 ms: how long a twin waits */
+#define IDEMPOTENCY_ABANDONED_SECONDS 60
+
+static int claim(struct store *s, int64_t user_id, const char *key,
+		 const char *request_hash, struct err *e)
+{
+	int64_t now = clock_now();
+	int rc = store_execv(s, e, "DELETE FROM idempotency WHERE user_id = $1"
+			     " AND key = $2 AND (created_at < $3 OR"
+			     " (status = 0 AND created_at < $4))", "isii", user_id, key,
+			     (int64_t)(now - IDEMPOTENCY_TTL_SECONDS),
+			     (int64_t)(now - IDEMPOTENCY_ABANDONED_SECONDS));
+	if (rc < 0)
+		return rc;
+	return store_execv(s, e,
+		"INSERT INTO idempotency (user_id, key, request_hash, status, body,"
+		" created_at) VALUES ($1, $2, $3, 0, '', $4)",
+		"issi", user_id, key, request_hash, now);
+}
+
+int idempotency_reserve(struct store *s, int64_t user_id, const char *key,
+			const char *request_hash, struct idempotency_record *rec,
+			struct err *e)
+{
+	struct timespec pause = { 0, 50 * 1000 * 1000 };
+	int rc;
+
+	memset(rec, 0, sizeof(*rec));
+	for (int i = 0; i < IDEMPOTENCY_WAIT_STEPS; i++) {
+		rc = claim(s, user_id, key, request_hash, e);
+		if (rc != ERR_CONFLICT)
+			return rc;           /* 0: ours to run */
+		err_clear(e);
+		if ((rc = idempotency_lookup(s, user_id, key, request_hash, rec, e)) < 0)
+			return rc;           /* another request under this key */
+		if (rec->found && rec->status != 0)
+			return 0;            /* the twin's answer: replay it */
+		idempotency_record_release(rec);
+		nanosleep(&pause, NULL);
+	}
+	return err_set(e, ERR_CONFLICT, "Idempotency-Key", "idempotency_in_progress",
+		       "相同的请求正在处理中，请稍后重试",
+		       "the same request is still being processed: retry shortly");
+}
+
+void idempotency_release(struct store *s, int64_t user_id, const char *key)
+{
+	struct err ignored;
+	store_execv(s, &ignored, "DELETE FROM idempotency WHERE user_id = $1"
+		    " AND key = $2 AND status = 0", "is", user_id, key);
 }

@@ -50,8 +50,24 @@ int idempotency_lookup(struct store *s, int64_t user_id, const char *key,
 		       const char *request_hash, struct idempotency_record *rec,
 		       struct err *e);
 
-/* Store an answer.  A row another request stored meanwhile for the same
- * (user_id, key) wins: that is not an error (returns 0). */
+/*
+ * Claim (user_id, key) before running the request, so that twins sent at
+ * the same moment cannot both run it: the first inserts a pending row
+ * (status 0); a twin waits (bounded, ~10 s) for that answer and replays it
+ * (rec->found).  A different request under the key: ERR_CONFLICT rule
+ * "idempotency_key_reused"; still pending after the wait: ERR_CONFLICT rule
+ * "idempotency_in_progress".  A pending row older than a minute is taken
+ * as abandoned (its process died) and claimed anew.
+ */
+int idempotency_reserve(struct store *s, int64_t user_id, const char *key,
+			const char *request_hash, struct idempotency_record *rec,
+			struct err *e);
+
+/* Give a claim back when the request did not succeed, so a retry runs. */
+void idempotency_release(struct store *s, int64_t user_id, const char *key);
+
+/* Store the answer of a claimed key (or insert it when not claimed).  A row
+ * another request stored meanwhile wins: that is not an error (returns 0). */
 int idempotency_save(struct store *s, int64_t user_id, const char *key,
 		     const char *request_hash, int status, const char *body,
 		     struct err *e);

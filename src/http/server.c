@@ -1148,6 +1148,7 @@ struct idem {
 	const char *key;
 	char hash[IDEMPOTENCY_HASH_HEX];
 	struct idempotency_record rec;
+	int saved;        /* the answer is stored: the claim is settled */
 };
 
 static int idem_begin(struct request *rq, struct idem *im, struct err *e)
@@ -1169,8 +1170,8 @@ static int idem_begin(struct request *rq, struct idem *im, struct err *e)
 	im->key = key;
 	idempotency_hash(req->method, req->path, rq->body.buf, rq->body.len,
 			 im->hash);
-	return idempotency_lookup(req->store, req->actor.user_id, key, im->hash,
-				  &im->rec, e);
+	return idempotency_reserve(req->store, req->actor.user_id, key, im->hash,
+				   &im->rec, e);
 }
 
 static enum MHD_Result reply_replay(struct request *rq, struct idem *im)
@@ -1192,6 +1193,8 @@ static void idem_save(struct request *rq, struct idem *im, int status,
 	if (idempotency_save(rq->req.store, rq->req.actor.user_id, im->key,
 			     im->hash, status, text, &e) < 0)
 		log_warn("idempotency key not saved: %s", e.message_en);
+	else
+		im->saved = 1;
 }
 
 static int call_handler(struct request *rq, struct err *e)
@@ -1281,6 +1284,9 @@ static enum MHD_Result serve_api(struct request *rq)
 	else
 		ret = reply_success(rq, &im);
 cleanup:
+	/* A claimed key whose request failed is given back: a retry runs. */
+	if (im.active && !im.rec.found && !im.saved && im.key)
+		idempotency_release(req->store, req->actor.user_id, im.key);
 	idempotency_record_release(&im.rec);
 	store_pool_give(&req->app->pool, req->store);
 	req->store = NULL;
