@@ -981,6 +981,8 @@ static const struct demo_account accounts[] = {
 	{ "commander", "commander", "500231103", "%s救助指挥员", NULL },
 	{ "reviewer", "reviewer", COUNTY, "%s民政局审核员", "civil_affairs" },
 	{ "admin", "admin", COUNTY, "%s民政局管理员", NULL },
+	/* A second admin: approves the payment runs "admin" generates. */
+	{ "checker", "admin", COUNTY, "%s民政局复核员", NULL },
 	{ "inspector", "inspector", COUNTY, "%s纪委监委监督员", NULL },
 	{ "eldercare", "eldercare", "500231103", "%s敬老院工作人员", NULL },
 	{ "courier2", "courier", "500231103202", "%s救助快递员", NULL },

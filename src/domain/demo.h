@@ -40,7 +40,7 @@ struct demo_login {
 
 struct demo_result {
 	int64_t households, persons, disabled, ill;
-	struct demo_login logins[8];
+	struct demo_login logins[12];
 	int n_logins;
 	struct demo_cases_result cases; /* reports, cases, ... in every state */
 	struct demo_feeds_result feeds; /* department files, monitored persons */

@@ -69,6 +69,15 @@ static const struct {
 	[PERM_ALERT_ACT]       = { "alert.act",       "处置预警",       A | M | D },
 	[PERM_VERIFY_READ]     = { "verify.read",     "家庭经济状况核对", A | M | R | D | I },
 	[PERM_MONITORING_WRITE] = { "monitoring.write", "调整监测类别", R | D },
+	[PERM_PAYMENT_READ]    = { "payment.read",    "查看资金发放",   M | R | D | I },
+	[PERM_PAYMENT_MANAGE]  = { "payment.manage",  "管理资金发放",   D },
+	[PERM_NOTICE_MANAGE]   = { "notice.manage",   "发布公示",       M | D },
+	[PERM_RELATIVE_READ]   = { "relative.read",   "查看近亲属备案", A | M | R | D | I },
+	[PERM_FILING_WRITE]    = { "filing.write",    "近亲属备案登记", A | M | D },
+	[PERM_FILING_VISIT]    = { "filing.visit",    "备案家庭县级入户", R | D },
+	[PERM_CROSSCHECK_RUN]  = { "crosscheck.run",  "运行监督比对",   D | I },
+	[PERM_FINDING_READ]    = { "finding.read",    "查看监督发现",   R | D | I },
+	[PERM_FINDING_ACT]     = { "finding.act",     "办理监督发现",   R | I },
 };
 
 #undef C

@@ -56,6 +56,15 @@ enum perm {
 	PERM_ALERT_ACT,       /* turn an alert into a report, or dismiss it */
 	PERM_VERIFY_READ,     /* household economic verification */
 	PERM_MONITORING_WRITE, /* a person's monitoring category */
+	PERM_PAYMENT_READ,    /* payment runs, rolls, a household's payments */
+	PERM_PAYMENT_MANAGE,  /* generate, approve (not one's own), pay, bank files */
+	PERM_NOTICE_MANAGE,   /* publish a public notice (公示) */
+	PERM_RELATIVE_READ,   /* the close-relative register and filings */
+	PERM_FILING_WRITE,    /* file a household (近亲属备案) */
+	PERM_FILING_VISIT,    /* record the county's visit of a filed household */
+	PERM_CROSSCHECK_RUN,  /* run the supervision cross-checks */
+	PERM_FINDING_READ,
+	PERM_FINDING_ACT,     /* move findings along, record recoveries */
 	PERM_COUNT
 };
 

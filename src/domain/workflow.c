@@ -98,6 +98,39 @@ static const struct wf_transition enrollment_rows[] = {
 	{ "suspended", "exit",    RD, "exited",    DEP | WF_REASON, NULL, "退出" },
 };
 
+/* === payment runs (资金发放): maker-checker on approve === */
+
+#define I WF_ROLE(ROLE_INSPECTOR)
+static const char *const payment_run_states[] = {
+	"generating", "awaiting_approval", "approved", "paid", "reconciled", "rejected", NULL
+};
+static const char *const payment_run_terminal[] = { "reconciled", "rejected", NULL };
+static const struct wf_transition payment_run_rows[] = {
+	{ "generating",        "submit",    D, "awaiting_approval", 0,         NULL, "提交审批" },
+	/* payment.c refuses approve/reject by the run's own generator. */
+	{ "awaiting_approval", "approve",   D, "approved",          0,         NULL, "审批通过" },
+	{ "awaiting_approval", "reject",    D, "rejected",          WF_REASON, NULL, "退回作废" },
+	{ "approved",          "pay",       D, "paid",              0,         NULL, "已拨付银行" },
+	{ "paid",              "reconcile", D, "reconciled",        0,         NULL, "银行回盘对账" },
+};
+
+/* === supervision findings (监督发现) === */
+
+static const char *const finding_states[] = {
+	"open", "handed", "checked", "confirmed", "dismissed", "closed", NULL
+};
+static const char *const finding_terminal[] = { "dismissed", "closed", NULL };
+static const struct wf_transition finding_rows[] = {
+	{ "open",      "hand_over", I,     "handed",    0,         NULL, "移交主管部门" },
+	{ "open",      "dismiss",   I,     "dismissed", WF_REASON, NULL, "排除" },
+	{ "handed",    "check",     I | R, "checked",   0,         NULL, "实地核查" },
+	{ "checked",   "confirm",   I,     "confirmed", 0,         NULL, "认定违规" },
+	{ "checked",   "dismiss",   I,     "dismissed", WF_REASON, NULL, "排除" },
+	/* finding.c allows close only when the ledger balance is zero. */
+	{ "confirmed", "close",     I,     "closed",    0,         NULL, "办结" },
+};
+#undef I
+
 #undef A
 #undef M
 #undef R
@@ -122,6 +155,14 @@ const struct workflow wf_referral = {
 const struct workflow wf_enrollment = {
 	"enrollment", enrollment_states, enrollment_terminal, ROWS(enrollment_rows),
 	"UPDATE enrollments SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
+};
+const struct workflow wf_payment_run = {
+	"payment_run", payment_run_states, payment_run_terminal, ROWS(payment_run_rows),
+	"UPDATE payment_runs SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
+};
+const struct workflow wf_finding = {
+	"finding", finding_states, finding_terminal, ROWS(finding_rows),
+	"UPDATE findings SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
 };
 
 /* === moving along === */
@@ -306,7 +347,8 @@ int workflow_is_terminal(const struct workflow *wf, const char *state)
 const struct workflow *workflow_find(const char *entity)
 {
 	static const struct workflow *const all[] = {
-		&wf_report, &wf_case, &wf_referral, &wf_enrollment
+		&wf_report, &wf_case, &wf_referral, &wf_enrollment,
+		&wf_payment_run, &wf_finding
 	};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		if (strcmp(all[i]->entity, entity) == 0)

@@ -1,7 +1,7 @@
 /*
  * workflow.h - state machines as tables.
  *
- * Each workflow (report, case, referral, enrollment) is an array of rows
+ * Each workflow (report, case, referral, enrollment, payment_run, finding) is an array of rows
  * (state, action, roles, next state, flags).  Adding a state or an action
  * is adding a row.  workflow_check() finds the row for the record's state and
  * the action asked: none -> ERR_CONFLICT (rule "transition") whose e->allowed
@@ -48,7 +48,8 @@ struct workflow {
 	const char *update_sql;             /* $1 new state, $2 now, $3 id, $4 old state */
 };
 
-extern const struct workflow wf_report, wf_case, wf_referral, wf_enrollment;
+extern const struct workflow wf_report, wf_case, wf_referral, wf_enrollment,
+	wf_payment_run, wf_finding;
 
 /* What the transition acts on (loaded by the caller from its record). */
 struct wf_record {

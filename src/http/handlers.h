@@ -78,6 +78,35 @@ HANDLER(h_person_monitoring);
 HANDLER(h_person_monitoring_set);
 /* h_verify.c (household economic verification) */
 HANDLER(h_household_verification);
+/* h_payment.c (payment runs, rolls, bank files, bank accounts) */
+HANDLER(h_payment_run_list);
+HANDLER(h_payment_run_create);
+HANDLER(h_payment_run_get);
+HANDLER(h_payment_run_lines);
+HANDLER(h_payment_run_roll);
+HANDLER(h_payment_run_bank_file);
+HANDLER(h_payment_run_bank_return);
+HANDLER(h_payment_run_action);
+HANDLER(h_household_payments);
+HANDLER(h_household_bank_account);
+/* h_relatives.c (close-relative register, filings, public notices) */
+HANDLER(h_notice_list);
+HANDLER(h_notice_create);
+HANDLER(h_notice_get);
+HANDLER(h_notice_public);
+HANDLER(h_relative_list);
+HANDLER(h_filing_list);
+HANDLER(h_filing_create);
+HANDLER(h_filing_get);
+HANDLER(h_filing_visit);
+/* h_finding.c (cross-checks, findings, recovery, figures) */
+HANDLER(h_crosscheck_start);
+HANDLER(h_crosscheck_runs);
+HANDLER(h_finding_list);
+HANDLER(h_finding_get);
+HANDLER(h_finding_recovery);
+HANDLER(h_finding_action);
+HANDLER(h_supervision_figures);
 
 #undef HANDLER
 #endif

@@ -9,6 +9,10 @@
  * 3  department data and monitoring: feed batches and their records, the
  *    monitored population's categories with history, monitoring runs and
  *    alerts, household economic verifications.
+ * 4  livelihood supervision: staff ID numbers on accounts, households' bank
+ *    accounts, monthly payment runs and their lines, public notices, the
+ *    close-relative filings (备案) with the county's visit, cross-check
+ *    findings and their recovery ledger.
  *
  * The audit table is append-only: triggers refuse UPDATE and DELETE, and
  * each row carries the hash of the row before it (domain/audit.c), so an
@@ -399,10 +403,179 @@ static const char m003_monitoring[] =
 	"  created_at TEXT NOT NULL"
 	");";
 
+static const char m004_supervision[] =
+	/* The staff member's own ID number: links an account to the
+	 * close-relative register (staff deciding their relatives' cases). */
+	"ALTER TABLE users ADD COLUMN id_number TEXT;"
+	"CREATE INDEX users_id_number ON users(id_number);"
+
+	/* Where a household's money goes (one account per household). */
+	"CREATE TABLE bank_accounts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  household_id INTEGER NOT NULL UNIQUE REFERENCES households(id),"
+	"  region_code TEXT NOT NULL,"
+	"  bank TEXT NOT NULL,"
+	"  account_no TEXT NOT NULL,"
+	"  holder_name TEXT NOT NULL,"
+	"  holder_person_id INTEGER REFERENCES persons(id),"
+	"  created_at TEXT NOT NULL,"
+	"  updated_at TEXT NOT NULL"
+	");"
+	"CREATE INDEX bank_accounts_no ON bank_accounts(account_no);"
+
+	/* One monthly payment run of one program (county-wide); a later run of
+	 * the same month carries only enrollments not yet in a line (补发). */
+	"CREATE TABLE payment_runs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  program TEXT NOT NULL,"
+	"  month TEXT NOT NULL,"
+	"  region_code TEXT NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN ('generating','awaiting_approval',"
+	"    'approved','paid','reconciled','rejected')),"
+	"  lines INTEGER NOT NULL DEFAULT 0,"
+	"  total_fen INTEGER NOT NULL DEFAULT 0,"
+	"  paid_fen INTEGER NOT NULL DEFAULT 0,"
+	"  failed_fen INTEGER NOT NULL DEFAULT 0,"
+	"  generated_by INTEGER REFERENCES users(id),"
+	"  approved_by INTEGER REFERENCES users(id),"
+	"  paid_date TEXT,"
+	"  reject_reason TEXT,"
+	"  created_at TEXT NOT NULL,"
+	"  updated_at TEXT NOT NULL"
+	");"
+	"CREATE INDEX payment_runs_month ON payment_runs(program, month);"
+
+	/* One household's money for one month: snapshot of the payee and the
+	 * account at generation.  basis (JSON) says how the amount was computed.
+	 * A line of a rejected run is 'void'; the partial unique index keeps any
+	 * enrollment to one live line per month, however often a run is retried. */
+	"CREATE TABLE payment_lines ("
+	"  id INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES payment_runs(id),"
+	"  enrollment_id INTEGER NOT NULL REFERENCES enrollments(id),"
+	"  program TEXT NOT NULL,"
+	"  month TEXT NOT NULL,"
+	"  household_id INTEGER REFERENCES households(id),"
+	"  person_id INTEGER REFERENCES persons(id),"
+	"  region_code TEXT NOT NULL,"
+	"  payee_name TEXT NOT NULL,"
+	"  members INTEGER NOT NULL,"
+	"  amount_fen INTEGER NOT NULL CHECK (amount_fen >= 0),"
+	"  basis TEXT NOT NULL,"
+	"  bank_account_id INTEGER REFERENCES bank_accounts(id),"
+	"  bank TEXT,"
+	"  account_no TEXT,"
+	"  status TEXT NOT NULL CHECK (status IN ('pending','paid','failed','void')),"
+	"  paid_date TEXT,"
+	"  fail_reason TEXT,"
+	"  created_at TEXT NOT NULL,"
+	"  updated_at TEXT NOT NULL"
+	");"
+	"CREATE UNIQUE INDEX payment_lines_once ON payment_lines(enrollment_id, month)"
+	"  WHERE status <> 'void';"
+	"CREATE INDEX payment_lines_run ON payment_lines(run_id, region_code);"
+	"CREATE INDEX payment_lines_household ON payment_lines(household_id, month);"
+	"CREATE INDEX payment_lines_person ON payment_lines(person_id, month);"
+
+	/* 公示: a batch of approvals shown for 7 days; lines are a snapshot
+	 * (masked name, household size, amount, village, filed flag). */
+	"CREATE TABLE notices ("
+	"  id INTEGER PRIMARY KEY,"
+	"  program TEXT NOT NULL,"
+	"  region_code TEXT NOT NULL,"
+	"  title TEXT NOT NULL,"
+	"  approved_from TEXT NOT NULL,"
+	"  approved_to TEXT NOT NULL,"
+	"  published_from TEXT NOT NULL,"
+	"  published_until TEXT NOT NULL,"
+	"  lines TEXT NOT NULL,"
+	"  line_count INTEGER NOT NULL,"
+	"  created_by INTEGER REFERENCES users(id),"
+	"  created_at TEXT NOT NULL,"
+	"  UNIQUE (program, region_code, approved_from, approved_to)"
+	");"
+
+	/* 近亲属备案: a household with a close relative of staff, filed by the
+	 * township; the county must visit every filed household. */
+	"CREATE TABLE filings ("
+	"  id INTEGER PRIMARY KEY,"
+	"  household_id INTEGER NOT NULL REFERENCES households(id),"
+	"  region_code TEXT NOT NULL,"
+	"  staff_id_number TEXT NOT NULL,"
+	"  staff_name TEXT NOT NULL,"
+	"  staff_unit TEXT,"
+	"  relative_person_id INTEGER REFERENCES persons(id),"
+	"  relation TEXT NOT NULL,"
+	"  note TEXT,"
+	"  filed_by INTEGER REFERENCES users(id),"
+	"  filed_at TEXT NOT NULL,"
+	"  visit_date TEXT,"
+	"  visit_findings TEXT,"
+	"  visited_by INTEGER REFERENCES users(id),"
+	"  created_at TEXT NOT NULL,"
+	"  updated_at TEXT NOT NULL,"
+	"  UNIQUE (household_id, staff_id_number)"
+	");"
+	"CREATE INDEX filings_region ON filings(region_code, visit_date);"
+
+	"CREATE TABLE crosscheck_runs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  started_at TEXT NOT NULL,"
+	"  finished_at TEXT,"
+	"  started_by TEXT NOT NULL,"
+	"  as_of TEXT NOT NULL,"
+	"  found INTEGER NOT NULL DEFAULT 0,"
+	"  new_findings INTEGER NOT NULL DEFAULT 0,"
+	"  by_check TEXT NOT NULL DEFAULT '{}'"
+	");"
+
+	/* A cross-check finding.  subject_key names what was found (the check
+	 * and its records) so a second run finds the same finding, not a new
+	 * one.  amount_fen is the improperly paid amount, set on confirm. */
+	"CREATE TABLE findings ("
+	"  id INTEGER PRIMARY KEY,"
+	"  check_id TEXT NOT NULL,"
+	"  subject_key TEXT NOT NULL UNIQUE,"
+	"  run_id INTEGER REFERENCES crosscheck_runs(id),"
+	"  household_id INTEGER REFERENCES households(id),"
+	"  person_id INTEGER REFERENCES persons(id),"
+	"  region_code TEXT NOT NULL,"
+	"  status TEXT NOT NULL CHECK (status IN ('open','handed','checked',"
+	"    'confirmed','dismissed','closed')),"
+	"  summary TEXT NOT NULL,"
+	"  evidence TEXT NOT NULL,"
+	"  suspected_fen INTEGER NOT NULL DEFAULT 0,"
+	"  amount_fen INTEGER,"
+	"  department TEXT,"
+	"  check_result TEXT,"
+	"  dismiss_reason TEXT,"
+	"  created_at TEXT NOT NULL,"
+	"  updated_at TEXT NOT NULL"
+	");"
+	"CREATE INDEX findings_region ON findings(region_code, status);"
+	"CREATE INDEX findings_check ON findings(check_id, status);"
+
+	/* The recovery ledger of a confirmed finding: what is due, each
+	 * instalment recovered, what was written off.  Append-only. */
+	"CREATE TABLE recoveries ("
+	"  id INTEGER PRIMARY KEY,"
+	"  finding_id INTEGER NOT NULL REFERENCES findings(id),"
+	"  region_code TEXT NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('due','recovered','written_off')),"
+	"  amount_fen INTEGER NOT NULL CHECK (amount_fen > 0),"
+	"  on_date TEXT NOT NULL,"
+	"  note TEXT,"
+	"  recorded_by INTEGER REFERENCES users(id),"
+	"  created_at TEXT NOT NULL"
+	");"
+	"CREATE INDEX recoveries_finding ON recoveries(finding_id);"
+	"CREATE INDEX recoveries_region ON recoveries(region_code, on_date);";
+
 const struct migration store_migrations[] = {
 	{ 1, "foundation", m001_foundation },
 	{ 2, "discovery", m002_discovery },
 	{ 3, "monitoring", m003_monitoring },
+	{ 4, "supervision", m004_supervision },
 };
 
 const size_t store_migrations_count =
