@@ -39,15 +39,6 @@ static int in_list(const char *v, const char *const *list)
 	return 0;
 }
 
-static const char *narrow(const struct actor *a, const char *want)
-{
-	if (!want || !*want || division_contains(want, a->region))
-		return a->region;
-	if (division_contains(a->region, want))
-		return want;
-	return "-";
-}
-
 #define ALERT_COLUMNS \
 	" a.id, a.rule_id, a.kind, a.severity, a.run_id, a.household_id," \
 	" a.person_id, a.region_code, a.status, a.effect, a.summary, a.report_id," \
@@ -96,7 +87,7 @@ int alert_list(struct store *s, const struct actor *a,
 	       const struct alert_query *q, json_t **out, struct err *e)
 {
 	struct store_stmt *st = NULL;
-	const char *region = narrow(a, q->region);
+	const char *region = perm_region_narrow(a, q->region);
 	const char *status = q->status && *q->status ? q->status : NULL;
 	const char *rule = q->rule_id && *q->rule_id ? q->rule_id : NULL;
 	int64_t total = 0;

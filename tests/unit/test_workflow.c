@@ -69,6 +69,30 @@ static const struct expect enrollment_expect[] = {
 	{ "exited", NULL, "" },
 };
 
+static const char *const payment_run_actions[] = {
+	"submit", "approve", "reject", "pay", "reconcile", NULL
+};
+static const struct expect payment_run_expect[] = {
+	{ "generating", NULL, "submit" },
+	{ "awaiting_approval", NULL, "approve,reject" },
+	{ "approved", NULL, "pay" },
+	{ "paid", NULL, "reconcile" },
+	{ "reconciled", NULL, "" },
+	{ "rejected", NULL, "" },
+};
+
+static const char *const finding_actions[] = {
+	"hand_over", "check", "confirm", "dismiss", "close", NULL
+};
+static const struct expect finding_expect[] = {
+	{ "open", NULL, "hand_over,dismiss" },
+	{ "handed", NULL, "check" },
+	{ "checked", NULL, "confirm,dismiss" },
+	{ "confirmed", NULL, "close" },
+	{ "dismissed", NULL, "" },
+	{ "closed", NULL, "" },
+};
+
 static int listed(const char *list, const char *action)
 {
 	size_t n = strlen(action);
@@ -81,13 +105,13 @@ static int listed(const char *list, const char *action)
 	return 0;
 }
 
-static void walk(const struct workflow *wf, const char *const *actions,
-		 const struct expect *ex, size_t n)
+static void walk_as(enum role role, const struct workflow *wf,
+		    const char *const *actions, const struct expect *ex, size_t n)
 {
 	struct actor admin;
 	memset(&admin, 0, sizeof(admin));
 	admin.user_id = 7;
-	admin.role = ROLE_ADMIN;
+	admin.role = role;
 	snprintf(admin.region, sizeof(admin.region), "500231");
 	for (size_t i = 0; i < n; i++) {
 		struct wf_record r = {
@@ -118,6 +142,12 @@ static void walk(const struct workflow *wf, const char *const *actions,
 
 #define N(x) (sizeof(x) / sizeof(x[0]))
 
+static void walk(const struct workflow *wf, const char *const *actions,
+		 const struct expect *ex, size_t n)
+{
+	walk_as(ROLE_ADMIN, wf, actions, ex, n);
+}
+
 static void test_report_states_allow_exactly_their_actions(void **state)
 {
 	(void)state;
@@ -140,6 +170,46 @@ static void test_enrollment_states_allow_exactly_their_actions(void **state)
 {
 	(void)state;
 	walk(&wf_enrollment, enrollment_actions, enrollment_expect, N(enrollment_expect));
+}
+
+static void test_payment_run_states_allow_exactly_their_actions(void **state)
+{
+	(void)state;
+	walk(&wf_payment_run, payment_run_actions, payment_run_expect, N(payment_run_expect));
+}
+
+static void test_finding_states_allow_exactly_their_actions(void **state)
+{
+	(void)state;
+	walk_as(ROLE_INSPECTOR, &wf_finding, finding_actions, finding_expect, N(finding_expect));
+}
+
+/* Inspectors change only findings; the department may record its field
+ * check but not confirm; nobody else moves a finding or a payment run. */
+static void test_findings_belong_to_inspectors_and_runs_to_admins(void **state)
+{
+	(void)state;
+	struct actor insp = { .user_id = 3, .role = ROLE_INSPECTOR, .region = "500231" };
+	struct actor rev = { .user_id = 4, .role = ROLE_REVIEWER, .region = "500231",
+			     .department = "civil_affairs" };
+	struct actor admin = { .user_id = 5, .role = ROLE_ADMIN, .region = "500231" };
+	struct wf_record f = { .id = 1, .state = "handed", .region_code = "500231103201" };
+	struct wf_record run = { .id = 2, .state = "awaiting_approval", .region_code = "500231" };
+	const struct wf_transition *row;
+	struct err e;
+	assert_int_equal(workflow_check(&wf_finding, &f, &rev, "check", NULL, &row, &e), 0);
+	assert_int_equal(workflow_check(&wf_finding, &f, &admin, "check", NULL, &row, &e),
+			 ERR_FORBIDDEN);
+	f.state = "checked";
+	assert_int_equal(workflow_check(&wf_finding, &f, &rev, "confirm", NULL, &row, &e),
+			 ERR_FORBIDDEN);
+	assert_int_equal(workflow_check(&wf_finding, &f, &insp, "dismiss", "", &row, &e),
+			 ERR_INVALID);
+	assert_string_equal(e.field, "reason");
+	assert_int_equal(workflow_check(&wf_payment_run, &run, &insp, "approve", NULL, &row, &e),
+			 ERR_FORBIDDEN);
+	assert_int_equal(workflow_check(&wf_payment_run, &run, &admin, "approve", NULL, &row, &e), 0);
+	assert_string_equal(row->to, "approved");
 }
 
 static void test_only_the_owner_assistant_and_the_right_department_may_act(void **state)
@@ -177,6 +247,9 @@ int main(void)
 		cmocka_unit_test(test_case_states_allow_exactly_their_actions),
 		cmocka_unit_test(test_referral_states_follow_their_procedure),
 		cmocka_unit_test(test_enrollment_states_allow_exactly_their_actions),
+		cmocka_unit_test(test_payment_run_states_allow_exactly_their_actions),
+		cmocka_unit_test(test_finding_states_allow_exactly_their_actions),
+		cmocka_unit_test(test_findings_belong_to_inspectors_and_runs_to_admins),
 		cmocka_unit_test(test_only_the_owner_assistant_and_the_right_department_may_act),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
