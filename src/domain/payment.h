@@ -24,6 +24,16 @@
  * index on (enrollment_id, month) for live lines; a second generate of the
  * same program and month takes only enrollments not yet in a line, and
  * when there are none it writes nothing and answers the existing runs.
+ *
+ * Regions: any holder of payment.read reads every run (runs are never 404
+ * by region), but its counts, townships, lines and roll are narrowed to
+ * the reader's region.  Managing a run needs a region covering the whole
+ * run (payment_require_scope: 403 rule "region").  A household's payments
+ * and account answer 404 outside the region.
+ *
+ * A line whose household has no bank account is still a line (no_account,
+ * listed in the run's "missing_account"); it is left out of the bank file
+ * and becomes failed ("无发放账户") when the return file is applied.
  */
 #ifndef CIVICARE_PAYMENT_H
 #define CIVICARE_PAYMENT_H
@@ -80,15 +90,22 @@ int payment_bank_file(struct store *s, const struct actor *a, int64_t id,
 		      const char *format /* "xlsx" | "csv" */,
 		      unsigned char **data, size_t *len, struct err *e);
 
-/* A township's roll (花名册) as a printable HTML page (masked IDs). */
+/* The roll (花名册) as a printable HTML page (masked IDs), one section per
+ * township with village subtotals and the township's total: `township`
+ * (9 digits) picks one, NULL = every township in the actor's region. */
 int payment_roll_html(struct store *s, const struct actor *a, int64_t id,
 		      const char *township, char **html, size_t *len,
 		      struct err *e);
 
-/* The bank's return file for a paid run: marks each line paid or failed,
- * run -> reconciled.  Rows that match no line or give no known result are
- * reported (never half-applied: all or nothing).  *out: {"paid","failed",
- * "paid_fen","failed_fen","rejected":[{line, field, message}]}. */
+/* The bank's return file for a paid run (CSV, UTF-8 or GB18030; header
+ * row with 明细编号/line_id or 账号/account_no, 结果/result, 原因/reason):
+ * marks each line paid or failed, run -> reconciled with paid_fen and
+ * failed_fen.  All or nothing: a row that matches no pending line (or an
+ * account on several lines), an unknown result, a repeated line, or a
+ * line sent to the bank and not answered -> ERR_INVALID rule "rows", and
+ * *out still gets {"rejected":[{line (CSV line or null), field, message,
+ * line_id?}]}; nothing changes.  Success: *out {"run_id","status",
+ * "paid","failed","paid_fen","failed_fen","unsent","rejected":[]}. */
 int payment_bank_return(struct store *s, const struct actor *a, int64_t id,
 			const unsigned char *csv, size_t len, json_t **out,
 			struct err *e);
@@ -113,5 +130,92 @@ struct demo_payments_result {
 };
 int demo_payments_generate(struct store *s, const char *config_dir, int months,
 			   struct demo_payments_result *r, struct err *e);
+
+/* === the pieces below are shared by payment.c, payment_file.c,
+ * demo_payments.c and the unit tests === */
+
+/* How one program's amount is computed (config/payments.json). */
+enum payment_method {
+	PAYMENT_DECIDED,          /* the enrollment's decided amount_fen */
+	PAYMENT_GAP,              /* standard x members - household income */
+	PAYMENT_FIXED_PER_PERSON, /* per_person_fen x members */
+	PAYMENT_TIERS,            /* amount by household size */
+};
+
+#define PAYMENT_MAX_TIERS 8
+
+struct payment_rule {
+	char program[24];         /* "" = the default rule */
+	enum payment_method method;
+	int64_t minimum_fen;      /* gap: the floor */
+	int64_t per_person_fen;   /* fixed_per_person */
+	size_t n_tiers;           /* tiers: the first with members <= max_members */
+	struct { int64_t max_members, amount_fen; } tiers[PAYMENT_MAX_TIERS];
+};
+
+struct payment_config {
+	char dir[4096];
+	struct payment_rule *rules;
+	size_t n_rules;
+	struct payment_rule fallback; /* "default" */
+};
+
+/* Load (once per folder, kept for the process) config_dir/payments.json.
+ * ERR_INVALID rule "config" naming the file and field. */
+int payment_config_load(const char *dir, const struct payment_config **out,
+			struct err *e);
+/* The program's rule, or the default rule. */
+const struct payment_rule *payment_rule_for(const struct payment_config *c,
+					    const char *program);
+
+/* What is known of a household when its amount is computed. */
+struct payment_facts {
+	int64_t decided_fen;      /* the enrollment's amount */
+	int64_t members;          /* persons of the household (>= 1) */
+	int have_standard;        /* standard_fen known (gap) */
+	int64_t standard_fen;     /* per person per month */
+	const char *standard_label;
+	const char *area_kind;    /* "urban" | "rural" | NULL */
+	int have_income;          /* income_fen known */
+	int64_t income_fen;       /* the household's monthly income */
+	const char *income_source; /* "visit" | "verification" */
+};
+
+/* The month's amount and its basis (new reference):
+ * {method, amount_fen, members, standard_fen, income_fen, minimum_fen,
+ *  decided_fen, ...}.  gap = max(standard x members - income, minimum);
+ * no income or no standard known -> the decided amount ("fallback"). */
+int64_t payment_compute(const struct payment_rule *r,
+			const struct payment_facts *f, json_t **basis);
+
+/* "6228********1234": first 4, stars, last 4 ("****" for short input).
+ * out holds 40 bytes. */
+void payment_mask_account(const char *account_no, char out[40]);
+/* 123450 -> "1,234.50" (no currency sign); out holds 32 bytes. */
+void payment_format_yuan(int64_t fen, char out[32]);
+/* "2026-11" -> year and month; -1 unless exactly YYYY-MM, 2000..2099. */
+int payment_parse_month(const char *month, int *y, int *m);
+/* The checked-totals rule of the bank file: 0 when the lines written add
+ * up to what the database says, else ERR_INTERNAL rule "totals". */
+int payment_check_totals(int64_t written_lines, int64_t written_fen,
+			 int64_t expected_lines, int64_t expected_fen,
+			 struct err *e);
+/* The program's Chinese name for pages and files ("dibao" -> 最低生活保障). */
+const char *payment_program_name(const char *program);
+
+/* A run's row. */
+struct payment_run_row {
+	int64_t id;
+	char program[24], month[8], region_code[13], status[24], paid_date[11];
+	int64_t lines, total_fen, paid_fen, failed_fen, generated_by, approved_by;
+};
+/* Managing a run (approve, reject, pay, bank file, return file) needs a
+ * region that covers the whole run: ERR_FORBIDDEN rule "region" otherwise
+ * (the run itself stays readable, so not 404). */
+int payment_require_scope(const struct actor *a, const struct payment_run_row *r,
+			  struct err *e);
+/* ERR_NOT_FOUND when there is no such run. */
+int payment_run_load(struct store *s, int64_t id, struct payment_run_row *r,
+		     struct err *e);
 
 #endif

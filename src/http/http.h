@@ -61,6 +61,7 @@ struct http_resp {
 	size_t raw_len;
 	const char *raw_type;
 	const char *raw_cache;        /* Cache-Control for it; NULL = no-store */
+	const char *raw_filename;     /* a download: Content-Disposition attachment; NULL = inline */
 };
 
 typedef int (*http_handler)(struct http_req *req, struct http_resp *resp,

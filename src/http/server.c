@@ -31,6 +31,7 @@
  * stops accepting, the requests in flight get up to 30 s, and it stops.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -108,6 +109,36 @@ struct request {
 
 /* The one piece of global state: where a signal handler finds the flag. */
 static volatile sig_atomic_t *serve_stop_flag;
+
+/* Content-Disposition for a download: an ASCII fallback name and the
+ * UTF-8 name percent-encoded (RFC 6266 / 5987), so "低保-2026-10.xlsx"
+ * arrives intact.  A name that does not fit is sent without the header. */
+static void add_disposition(struct MHD_Response *r, const char *name)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char value[512], ascii[128], encoded[384];
+	size_t a = 0, n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		int plain = isalnum(*p) || strchr("-._", *p);
+		if (a + 1 < sizeof(ascii))
+			ascii[a++] = plain ? (char)*p : '_';
+		if (n + 4 > sizeof(encoded))
+			return;
+		if (plain) {
+			encoded[n++] = (char)*p;
+		} else {
+			encoded[n++] = '%';
+			encoded[n++] = hex[*p >> 4];
+			encoded[n++] = hex[*p & 15];
+		}
+	}
+	ascii[a] = '\0';
+	encoded[n] = '\0';
+	if (snprintf(value, sizeof(value), "attachment; filename=\"%s\"; filename*=UTF-8''%s",
+		     ascii, encoded) < (int)sizeof(value))
+		MHD_add_response_header(r, "Content-Disposition", value);
+}
 
 /* === small parsers (server_internal.h) === */
 
@@ -1236,6 +1267,8 @@ static enum MHD_Result reply_success(struct request *rq, struct idem *im)
 			MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->raw_type);
 			MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
 						resp->raw_cache ? resp->raw_cache : "no-store");
+			if (resp->raw_filename)
+				add_disposition(r, resp->raw_filename);
 		}
 		return queue(rq, status, r);
 	}
