@@ -34,10 +34,12 @@ int relatives_config_load(const char *config_dir, const struct relative_config *
 			  struct err *e);
 const char *relatives_canonical(const struct relative_config *c, const char *word);
 json_t *relatives_config_json(const struct relative_config *c);
+/* The notice page's 监督电话 (config "complaint_phone"; "" when none). */
+const char *relatives_complaint_phone(const struct relative_config *c);
 
 /* One staff-relative pair found in a household drawing assistance. */
 struct relative_hit {
-	char staff_id_number[19], staff_name[97], staff_unit[97];
+	char staff_id_number[19], staff_name[97], staff_unit[201]; /* UTF-8, cut at a character */
 	char relative_id_number[19], relative_name[97];
 	char relation_word[33];      /* as the department wrote it */
 	const char *relation;        /* canonical code (the config's string) */
@@ -50,7 +52,16 @@ struct relative_hit {
 /* Every close-relative pair (within the configured set) whose relative is a
  * member of a household with an active enrollment, in `region` (prefix).
  * cb is called once per pair; returns the count or a negative ERR_*.
- * Used by the register listing and by crosscheck.c. */
+ * Used by the register listing and by crosscheck.c.
+ *
+ * region: a division-code prefix ("" or NULL = everything).  The same
+ * (staff, relative) pair in several feed records counts once: the newest
+ * record's words and unit win.  All pairs are read first, then cb is
+ * called, so cb may query or write with the same store (no statement is
+ * open during cb).  A negative value from cb stops the walk and is
+ * returned (fill e yourself).  h is valid only during the call; h->relation
+ * points into the config (valid for the life of the process).
+ * Get c with relatives_config_load(config_dir) (cached per folder). */
 int relatives_enrolled_hits(struct store *s, const struct relative_config *c,
 			    const char *region,
 			    int (*cb)(const struct relative_hit *h, void *ctx),
@@ -58,7 +69,11 @@ int relatives_enrolled_hits(struct store *s, const struct relative_config *c,
 
 /* GET /api/relatives: the register in the actor's region with each pair's
  * household, enrolled programs and filing; filters enrolled=1, filed=0|1,
- * staff (ID number), region; paging.  IDs masked. */
+ * staff (ID number), region; paging.  IDs masked.  enrolled=1 is exactly
+ * the relatives_enrolled_hits pairs (in the set, drawing assistance);
+ * without it every register row is listed with in_set/enrolled flags
+ * (rows whose relative is not in the registry: county-wide readers only).
+ * The answer carries "relationship_set": relatives_config_json(). */
 struct relatives_query {
 	const char *region, *staff;
 	int enrolled;   /* 1 = only relatives in households drawing assistance */
@@ -68,8 +83,14 @@ struct relatives_query {
 int relatives_list(struct store *s, const struct actor *a, const char *config_dir,
 		   const struct relatives_query *q, json_t **out, struct err *e);
 
-/* File a household (PERM_FILING_WRITE, household in the actor's region):
- * {household_id, staff_id_number, relative_person_id?, relation, note?}.
+/* File a household (PERM_FILING_WRITE, household in the actor's region,
+ * else 404): {household_id, staff_id_number, relative_person_id?,
+ * relation, note?, staff_name?, staff_unit?, register_id?}.  register_id
+ * (a register row's id, from GET /api/relatives) may replace
+ * staff_id_number and relation.  staff_name/unit and the relation word come
+ * from the register when the staff member is in it, else staff_name is
+ * required; the relative, when not given, is the register's relative living
+ * in the household.
  * The same household and staff member again answers the existing filing
  * (200, *created = 0).  Audited ("filing.create"). */
 int filing_create(struct store *s, const struct actor *a, json_t *body,
@@ -91,20 +112,24 @@ int filing_visit(struct store *s, const struct actor *a, int64_t id,
  * (黄*瑜), household_size, amount_fen, village, filed} snapshot, shown from
  * today for 7 days.  PERM_NOTICE_MANAGE.  The same batch again answers the
  * existing notice (*created = 0).  An empty batch: ERR_INVALID rule
- * "empty". */
-int notice_create(struct store *s, const struct actor *a, json_t *body,
-		  int64_t *id, int *created, struct err *e);
+ * "empty".  config_dir: the programs (for the title) and supervision.json. */
+int notice_create(struct store *s, const struct actor *a, const char *config_dir,
+		  json_t *body, int64_t *id, int *created, struct err *e);
 int notice_list(struct store *s, const struct actor *a, int64_t page,
 		int64_t per_page, json_t **out, struct err *e);
 int notice_get(struct store *s, const struct actor *a, int64_t id,
 	       json_t **out, struct err *e);
 /* The printable page, for anyone, only while it is shown (published_from
  * ≤ today ≤ published_until); otherwise ERR_NOT_FOUND. */
-int notice_public_html(struct store *s, int64_t id, int lang_en, char **html,
-		       size_t *len, struct err *e);
+int notice_public_html(struct store *s, const char *config_dir, int64_t id,
+		       int lang_en, char **html, size_t *len, struct err *e);
 
-/* "黄*瑜": first and last character kept, the middle masked; two
- * characters "黄*".  UTF-8 aware; out must hold strlen(name)+4 bytes. */
+/* "黄*瑜": first and last character kept, one * per character between;
+ * two characters "黄*"; one character "*"; "" for NULL or "".  UTF-8 aware:
+ * a byte that is not part of a valid character counts as one character and
+ * is never copied (a kept one becomes "*"), so the result is valid UTF-8.
+ * Never writes more than size bytes (cut at a character boundary); out
+ * holding strlen(name)+4 bytes always suffices. */
 void name_mask(const char *name, char *out, size_t size);
 
 #endif

@@ -440,6 +440,7 @@ static void test_demo_creates_one_account_per_role(void **state)
 		{ "commander", "commander", "500231103" },
 		{ "reviewer", "reviewer", "500231" },
 		{ "admin", "admin", "500231" },
+		{ "checker", "admin", "500231" },
 		{ "inspector", "inspector", "500231" },
 		{ "eldercare", "eldercare", "500231103" },
 		{ "courier2", "courier", "500231103202" },
@@ -448,9 +449,9 @@ static void test_demo_creates_one_account_per_role(void **state)
 	struct store *s = demo_db("accounts", 1, 300, &r);
 	(void)state;
 
-	assert_int_equal(r.n_logins, 8);
-	assert_int_equal(count(s, "SELECT count(*) FROM users WHERE username NOT GLOB 'asst[0-9]*'"), 8);
-	for (size_t i = 0; i < 8; i++) {
+	assert_int_equal(r.n_logins, 9);
+	assert_int_equal(count(s, "SELECT count(*) FROM users WHERE username NOT GLOB 'asst[0-9]*'"), 9);
+	for (size_t i = 0; i < 9; i++) {
 		struct store_stmt *st = NULL;
 		struct err e;
 		err_clear(&e);
@@ -503,7 +504,7 @@ static void test_second_demo_into_the_same_file_is_refused(void **state)
 	assert_int_equal(demo_generate(s, &o, &r, &e), ERR_CONFLICT);
 	assert_string_equal(e.rule, "not_empty");
 	assert_int_equal(count(s, "SELECT count(*) FROM persons"), persons);
-	assert_int_equal(count(s, "SELECT count(*) FROM users WHERE username NOT GLOB 'asst[0-9]*'"), 8);
+	assert_int_equal(count(s, "SELECT count(*) FROM users WHERE username NOT GLOB 'asst[0-9]*'"), 9);
 	store_close(s);
 }
 
