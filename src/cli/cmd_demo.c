@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "../core/limits.h"
 #include "../domain/demo.h"
+#include "../domain/finding.h"
 #include "../domain/program.h"
 #include "../core/banned.h"
 
@@ -82,6 +83,21 @@ int cmd_demo(struct cli_args *a)
 	       " rejected) in %s/feeds; %" PRId64 " persons monitored; household %"
 	       PRId64 " has a car\n", r.feeds.files, r.feeds.rows, r.feeds.rejected,
 	       o.data_dir, r.feeds.monitored, r.feeds.car_household);
+	if (o.config_dir) {
+		char total[48];
+		crosscheck_yuan(r.payments.total_fen, total, sizeof(total));
+		printf("payments: %" PRId64 " runs, %" PRId64 " lines, %s"
+		       "; supervision cross-checks: %" PRId64 " findings (", r.payments.runs,
+		       r.payments.lines, total, r.findings);
+		for (int i = 0; i < r.n_checks; i++)
+			printf("%s%s %" PRId64, i ? ", " : "", r.by_check[i].check,
+			       r.by_check[i].found);
+		printf(")\n");
+		if (r.feeds.sibling_household)
+			printf("household %" PRId64 " draws dibao, its head a staff member's sibling,"
+			       " not filed; person %" PRId64 " (dead recipient) was paid after death\n",
+			       r.feeds.sibling_household, r.feeds.dead_recipient);
+	}
 	print_logins(&r);
 	return 0;
 }

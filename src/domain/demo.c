@@ -32,6 +32,7 @@
 #include "account.h"
 #include "audit.h"
 #include "divisions.h"
+#include "finding.h"
 #include "perm.h"
 #include "../core/clock.h"
 #include "../core/idcard.h"
@@ -1140,6 +1141,31 @@ static int64_t demo_report_count(int64_t persons)
 	return persons / 200 > 60 ? persons / 200 : 60;
 }
 
+/* The supervision cross-checks over the finished demo: its planted
+ * relative of staff, payments after a death, a car, a shared account. */
+static int demo_crosscheck(struct store *s, const char *config_dir,
+			   struct demo_result *r, struct err *e)
+{
+	struct crosscheck_result cr;
+	const char *key;
+	json_t *v;
+	int rc = crosscheck_run(s, NULL, config_dir, NULL, "demo", &cr, e);
+
+	if (rc < 0)
+		return rc;
+	r->crosscheck_run = cr.run_id;
+	r->findings = cr.found;
+	json_object_foreach(cr.by_check, key, v) {
+		if (r->n_checks >= (int)COUNT(r->by_check))
+			break;
+		snprintf(r->by_check[r->n_checks].check, sizeof(r->by_check[0].check), "%s", key);
+		r->by_check[r->n_checks++].found =
+			json_integer_value(json_object_get(v, "found"));
+	}
+	json_decref(cr.by_check);
+	return 0;
+}
+
 int demo_generate(struct store *s, const struct demo_options *o,
 		  struct demo_result *r, struct err *e)
 {
@@ -1169,9 +1195,12 @@ int demo_generate(struct store *s, const struct demo_options *o,
 	    (rc = create_accounts(s, o->password, r, e)) < 0 ||
 	    (rc = demo_cases_generate(s, o->seed, demo_report_count(o->persons),
 				      &r->cases, e)) < 0 ||
+	    (o->config_dir &&
+	     (rc = demo_payments_generate(s, o->config_dir, 6, &r->payments, e)) < 0) ||
 	    (o->config_dir && o->data_dir &&
 	     (rc = demo_feeds_generate(s, o->seed, o->config_dir, o->data_dir,
-				       o->progress, &r->feeds, e)) < 0)) {
+				       o->progress, &r->feeds, e)) < 0) ||
+	    (o->config_dir && o->data_dir && (rc = demo_crosscheck(s, o->config_dir, r, e)) < 0)) {
 		finalize_all(&c);
 		store_rollback(s);
 		goto cleanup;

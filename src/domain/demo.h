@@ -6,7 +6,10 @@
  * sexes and family shapes, urban or rural by division, some disabilities and
  * illnesses; then one account per role with a township and a village where
  * the role has one.  Deterministic for a seed (a private PRNG, never rand()).
- * Nothing in it is a real person.
+ * Nothing in it is a real person.  With a configuration directory: six
+ * months of payments (demo_payments_generate), then with a data directory
+ * the department feeds, and last the supervision cross-checks (finding.h)
+ * over all of it, so the demo opens with findings to work.
  */
 #ifndef CIVICARE_DEMO_H
 #define CIVICARE_DEMO_H
@@ -17,6 +20,7 @@
 #include "../store/store.h"
 #include "demo_cases.h"
 #include "demo_feeds.h"
+#include "payment.h"
 
 struct demo_options {
 	int64_t persons;        /* about this many persons (whole households) */
@@ -44,6 +48,14 @@ struct demo_result {
 	int n_logins;
 	struct demo_cases_result cases; /* reports, cases, ... in every state */
 	struct demo_feeds_result feeds; /* department files, monitored persons */
+	struct demo_payments_result payments; /* monthly payment runs (with config_dir) */
+	/* The supervision cross-checks run over the demo (finding.h). */
+	int64_t crosscheck_run, findings;
+	struct {
+		char check[24];
+		int64_t found;
+	} by_check[8];
+	int n_checks;
 	double seconds;
 };
 

@@ -645,6 +645,67 @@ static void death_row(struct fw *w, const struct dperson *p, int64_t day)
 	end_row(w);
 }
 
+static struct dperson *person_in(struct gen *g, const struct dhouse *h, int64_t id)
+{
+	for (size_t i = 0; h && i < h->n; i++)
+		if (g->p[h->first + i].id == id)
+			return &g->p[h->first + i];
+	return NULL;
+}
+
+/* The recipient of an active dibao enrollment that started at least six
+ * months ago (so every demo payment month was paid), drawn at random; the
+ * earliest-starting one when none started that early; NULL when none. */
+static int dead_recipient(struct gen *g, struct dperson **out, struct err *e)
+{
+	struct store_stmt *st = NULL;
+	char cutoff[32];
+	int y, m, d, rc;
+	struct { struct dhouse *h; struct dperson *p; } early[64], first = { 0 };
+	size_t n = 0;
+
+	*out = NULL;
+	clock_civil_from_days(g->today, &y, &m, &d);
+	m -= 6;
+	if (m < 1) {
+		m += 12;
+		y--;
+	}
+	snprintf(cutoff, sizeof(cutoff), "%04d-%02d", y, m);
+	rc = store_query(g->s, &st, e,
+		"SELECT household_id, person_id, start_month FROM enrollments"
+		" WHERE program = 'dibao' AND status = 'active' AND household_id IS NOT NULL"
+		" AND person_id IS NOT NULL ORDER BY start_month, id", "");
+	if (rc < 0)
+		return rc;
+	while ((rc = store_step(st, e)) == STORE_ROW) {
+		struct dhouse *h = house_by_id(g, store_col_int64(st, 0));
+		struct dperson *p = person_in(g, h, store_col_int64(st, 1));
+		if (!p || h->hit || h->enrolled != C_DIBAO)
+			continue;
+		if (!first.p) {
+			first.h = h;
+			first.p = p;
+		}
+		if (strcmp(store_col_text(st, 2), cutoff) <= 0 && n < 64) {
+			early[n].h = h;
+			early[n++].p = p;
+		}
+	}
+	store_finalize(st);
+	if (rc < 0)
+		return rc;
+	if (n) {
+		size_t k = (size_t)below(&g->rng, (int64_t)n);
+		early[k].h->hit = 1;
+		*out = early[k].p;
+	} else if (first.p) {
+		first.h->hit = 1;
+		*out = first.p;
+	}
+	return 0;
+}
+
 static int gen_deaths(struct gen *g, struct err *e)
 {
 	struct dperson *p;
@@ -659,11 +720,18 @@ static int gen_deaths(struct gen *g, struct err *e)
 			if (g->p[h->first + j].age >= 75 && permille(&g->rng, 8))
 				death_row(&w, &g->p[h->first + j], g->today - between(&g->rng, 200, 1500));
 	}
-	/* An enrolled dibao recipient (the enrollment's person: the head). */
-	struct dhouse *h = pick(g, ENROLLED_DIBAO, 0, 200, HEAD, &p);
-	if (h) {
+	/* An enrolled dibao recipient (the enrollment's person: the head),
+	 * dead 75-110 days ago: the monthly payments (demo_payments, the six
+	 * months before this one) went on for at least one month after the
+	 * month of the death, which the paid_after_death cross-check finds. */
+	int rc = dead_recipient(g, &p, e);
+	if (rc < 0) {
+		strbuf_release(&w.sb);
+		return rc;
+	}
+	if (p) {
 		g->r->dead_recipient = p->id;
-		death_row(&w, p, g->today - between(&g->rng, 3, 40));
+		death_row(&w, p, g->today - between(&g->rng, 75, 110));
 	}
 	/* Members of monitored households: one main earner, elders. */
 	if (pick(g, MONITORED, 30, 90, HEAD, &p))
@@ -1132,6 +1200,88 @@ static const struct dperson *adult(struct gen *g)
 	return &g->p[0];
 }
 
+/* An adult (25-60) who is not a member of h and not `other`. */
+static const struct dperson *staff_outside(struct gen *g, const struct dhouse *h,
+					   const struct dperson *other)
+{
+	for (int tries = 0; tries < 200; tries++) {
+		const struct dperson *p = adult(g);
+		size_t i = (size_t)(p - g->p);
+		if (p->age >= 25 && p->age <= 60 && p != other &&
+		    (i < h->first || i >= h->first + h->n))
+			return p;
+	}
+	return NULL;
+}
+
+static void relative_row(struct fw *w, const struct dperson *staff, const char *unit,
+			 const struct dperson *rel, const char *relation)
+{
+	put(w, "staff_id_number", "%s", staff->number);
+	put(w, "staff_name", "%s", staff->name);
+	put(w, "unit", "%s", unit);
+	put(w, "id_number", "%s", rel->number);
+	put(w, "relation", "%s", relation);
+	end_row(w);
+}
+
+/* A staff member of the county civil-affairs bureau whose sibling heads an
+ * enrolled dibao household that nobody filed (relative_unfiled). */
+static int plant_sibling(struct gen *g, struct fw *w)
+{
+	struct dperson *head;
+	struct dhouse *h = pick(g, ENROLLED_DIBAO, 0, 200, HEAD, &head);
+	const struct dperson *staff = h ? staff_outside(g, h, NULL) : NULL;
+	if (!staff)
+		return 0;
+	relative_row(w, staff, "县民政局", head, "兄弟姐妹");
+	g->r->sibling_household = h->id;
+	g->r->sibling_staff = staff->id;
+	return 0;
+}
+
+/* The demo "reviewer" account is a staff member (users.id_number) whose
+ * sibling lives in a household whose referral the reviewer decided
+ * (self_decision): the demo's referral decisions are the reviewer's. */
+static int plant_self_decision(struct gen *g, struct fw *w, struct err *e)
+{
+	struct store_stmt *st = NULL;
+	struct dhouse *h = NULL;
+	int64_t ids[256];
+	size_t n = 0;
+	int rc = store_query(g->s, &st, e,
+		"SELECT DISTINCT household_id FROM events WHERE entity = 'referral'"
+		" AND username = 'reviewer' AND household_id IS NOT NULL AND action IN"
+		" ('survey', 'opinion', 'publish_notice', 'approve', 'reject', 'return')"
+		" ORDER BY household_id", "");
+	if (rc < 0)
+		return rc;
+	while ((rc = store_step(st, e)) == STORE_ROW && n < 256)
+		ids[n++] = store_col_int64(st, 0);
+	store_finalize(st);
+	if (rc < 0)
+		return rc;
+	for (size_t k = 0, start = n ? (size_t)below(&g->rng, (int64_t)n) : 0; k < n && !h; k++) {
+		struct dhouse *x = house_by_id(g, ids[(start + k) % n]);
+		if (x && !x->hit && x->id != g->r->sibling_household)
+			h = x;
+	}
+	if (!h)
+		return 0;
+	h->hit = 1;
+	const struct dperson *rel = head_of(g, h);
+	const struct dperson *staff = staff_outside(g, h, NULL);
+	if (!staff || staff->id == g->r->sibling_staff)
+		return 0;
+	relative_row(w, staff, "县民政局", rel, "兄弟姐妹");
+	if ((rc = store_execv(g->s, e, "UPDATE users SET id_number = $1 WHERE username ="
+			      " 'reviewer'", "s", staff->number)) < 0)
+		return rc;
+	g->r->self_decision_household = h->id;
+	g->r->reviewer_staff = staff->id;
+	return 0;
+}
+
 static int gen_staff_relatives(struct gen *g, struct err *e)
 {
 	struct fw w;
@@ -1156,6 +1306,13 @@ static int gen_staff_relatives(struct gen *g, struct err *e)
 		put(&w, "relation", "%s", kin[below(&g->rng, 4)]);
 		end_row(&w);
 	}
+	int rc = plant_sibling(g, &w);
+	if (rc == 0)
+		rc = plant_self_decision(g, &w, e);
+	if (rc < 0) {
+		strbuf_release(&w.sb);
+		return rc;
+	}
 	return finish(g, &w, e);
 }
 
@@ -1165,12 +1322,16 @@ static int gen_staff_relatives(struct gen *g, struct err *e)
  * (the car household is the one to verify). */
 static int audit_feeds(struct gen *g, struct err *e)
 {
-	json_t *detail = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
+	json_t *detail = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"files", (json_int_t)g->r->files, "records", (json_int_t)g->r->rows,
 		"rejected", (json_int_t)g->r->rejected,
 		"monitored", (json_int_t)g->r->monitored,
 		"car_household", (json_int_t)g->r->car_household,
-		"dead_recipient", (json_int_t)g->r->dead_recipient);
+		"dead_recipient", (json_int_t)g->r->dead_recipient,
+		"sibling_household", (json_int_t)g->r->sibling_household,
+		"sibling_staff", (json_int_t)g->r->sibling_staff,
+		"self_decision_household", (json_int_t)g->r->self_decision_household,
+		"reviewer_staff", (json_int_t)g->r->reviewer_staff);
 	int rc = audit_append(g->s, NULL, "demo.feeds", "demo", 0, "500231", detail, e);
 	json_decref(detail);
 	return rc;

@@ -28,7 +28,26 @@
  * amount computed from the payment lines, in fen; a "due" ledger entry) or
  * dismissed; recoveries (instalments) and write-offs are appended to the
  * ledger; close only when nothing is outstanding.  Inspectors act on
- * findings and read what they need; they change nothing else.
+ * findings and read what they need; they change nothing else.  Recoveries
+ * are recorded by inspectors or by reviewers of the department the finding
+ * was handed to.
+ *
+ * Subject keys: relative_unfiled:<household>:<staff ID number>,
+ * paid_after_death:<person>:<enrollment>, asset_while_paid:<household>:
+ * <feed record>, duplicate_enrollment:<person>:<program>,
+ * shared_account:<account number>, self_decision:<referral>:<user>.
+ * A known finding still open/handed/checked gets its evidence and
+ * suspected_fen refreshed (event and audit "update"); a relative_unfiled
+ * finding stays after the filing, its evidence then shows the filing.
+ *
+ * A finding (list items and finding_get): {id, check_id, subject_key,
+ * run_id, household_id, person_id, region_code, status, summary,
+ * suspected_fen, amount_fen|null, department|null, check_result|null,
+ * dismiss_reason|null, created_at, updated_at, balance_fen, evidence:[...]};
+ * finding_get adds ledger, due_fen, recovered_fen, written_off_fen, events
+ * [{id, action, from_state, to_state, username, at, reason, detail}] and
+ * actions [{action, label, needs_reason}] ("recovery" when one may be
+ * recorded; "close" only at balance 0).
  */
 #ifndef CIVICARE_FINDING_H
 #define CIVICARE_FINDING_H
@@ -83,5 +102,19 @@ int finding_figures(struct store *s, const struct actor *a, const char *from,
 		    const char *to, json_t **out, struct err *e);
 int crosscheck_run_list(struct store *s, int64_t page, int64_t per_page,
 			json_t **out, struct err *e);
+
+/* === pure helpers (crosscheck.c; unit-tested) === */
+
+/* 1 when month "YYYY-MM" is strictly after the month of date "YYYY-MM-DD"
+ * (payments for the death month itself are due; later ones are not); 0
+ * otherwise or when either does not parse. */
+int crosscheck_month_after(const char *month, const char *date);
+/* "<check>:<a>" or "<check>:<a>:<b>" (b NULL or "" = none); cut to size. */
+void crosscheck_subject_key(char *out, size_t size, const char *check,
+			    const char *a, const char *b);
+/* fen as "¥1,234.50" (negative "-¥1.00"). */
+void crosscheck_yuan(int64_t fen, char *out, size_t size);
+/* The township of a region code: its first 9 digits ("" when shorter). */
+void crosscheck_township(const char *region, char out[10]);
 
 #endif

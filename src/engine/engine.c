@@ -37,6 +37,7 @@
 #include "../core/idcard.h"
 #include "../core/limits.h"
 #include "../domain/audit.h"
+#include "../domain/finding.h"
 #include "../domain/outbox.h"
 #include "../domain/workflow.h"
 #include "../core/banned.h"
@@ -638,6 +639,23 @@ static int write_all(struct run *run, const struct actor *a, int64_t t0,
 				  a->region, d, e);
 		json_decref(d);
 	}
+	/* The supervision cross-checks run with every monitoring run, in its
+	 * transaction (finding.h). */
+	if (rc == 0) {
+		struct crosscheck_result cr;
+		rc = crosscheck_run(run->s, a, run->opt->config_dir, run->res->as_of,
+				    "monitor", &cr, e);
+		if (rc == 0) {
+			char *text = json_dumps(cr.by_check, JSON_COMPACT);
+			run->res->crosscheck_run = cr.run_id;
+			run->res->findings = cr.found;
+			run->res->new_findings = cr.new_findings;
+			snprintf(run->res->by_check, sizeof(run->res->by_check), "%s",
+				 text ? text : "{}");
+			free(text);
+			json_decref(cr.by_check);
+		}
+	}
 	free(by_rule);
 	if (rc < 0)
 		goto fail;
@@ -729,12 +747,18 @@ char *monitor_result_json(const struct monitor_result *r)
 			"label_en", r->rules[i].label_en, "severity", r->rules[i].severity,
 			"effect", r->rules[i].effect, "alerts", (json_int_t)r->rules[i].alerts,
 			"suppressed", (json_int_t)r->rules[i].suppressed));
-	o = json_pack("{s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+	json_t *by_check = r->by_check[0] ? json_loads(r->by_check, 0, NULL) : NULL;
+	json_t *cc = json_pack("{s:I, s:I, s:I, s:o}", "run_id", (json_int_t)r->crosscheck_run,
+			       "found", (json_int_t)r->findings, "new_findings",
+			       (json_int_t)r->new_findings, "by_check",
+			       by_check ? by_check : json_object());
+	o = json_pack("{s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
 		      "run_id", (json_int_t)r->run_id, "as_of", r->as_of,
 		      "persons", (json_int_t)r->persons, "households", (json_int_t)r->households,
 		      "files", (json_int_t)r->files, "records", (json_int_t)r->records,
 		      "alerts", (json_int_t)r->alerts, "held", (json_int_t)r->held,
-		      "milliseconds", (json_int_t)r->milliseconds, "rules", rules);
+		      "milliseconds", (json_int_t)r->milliseconds, "rules", rules,
+		      "crosscheck", cc);
 	text = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	return text;

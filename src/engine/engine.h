@@ -68,6 +68,11 @@ struct monitor_result {
 	char as_of[11];
 	size_t n_rules;
 	struct monitor_rule_count rules[ENGINE_MAX_RULES];
+	/* The supervision cross-checks run with it (domain/finding.h). */
+	int64_t crosscheck_run;  /* crosscheck_runs.id */
+	int64_t findings;        /* subjects found (old and new) */
+	int64_t new_findings;    /* findings written by this run */
+	char by_check[1024];     /* JSON {"<check>":{"found":n,"new":n},...} */
 };
 
 /*
