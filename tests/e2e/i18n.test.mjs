@@ -55,10 +55,11 @@ function pagesByRole() {
     { user: null, viewport: PHONE, paths: ['/login'] },
     { user: 'couriera', viewport: PHONE, paths: ['/m', '/m/report', '/m/my-reports'] },
     { user: 'assistanta', viewport: PHONE, paths: ['/m', '/m/queue', `/m/cases/${c}`, `/m/cases/${c}/visit`, `/m/cases/${c}/route`, `/m/households/${fx.hh.id}/timeline`] },
-    { user: 'rev_civil', viewport: DESKTOP, paths: ['/c', '/c/referrals', `/c/referrals/${fx.dibao.id}`, `/c/cases/${fx.routed.case.id}`, '/c/dashboard'] },
+    { user: 'rev_civil', viewport: DESKTOP, paths: ['/c', '/c/referrals', `/c/referrals/${fx.dibao.id}`, `/c/cases/${fx.routed.case.id}`, '/c/dashboard', '/c/payments', '/c/relatives', '/c/findings'] },
     { user: 'commanderz', viewport: DESKTOP, paths: ['/c', '/c/escalations', '/c/dashboard'] },
-    { user: 'admin', viewport: DESKTOP, paths: ['/c', '/c/search', `/c/persons/${fx.man.id}`, '/c/users', '/c/audit', '/c/dashboard', `/c/figures/items?metric=discovered&township=${ZHOUJIA}&month=${month}`] },
-    { user: 'inspector', viewport: DESKTOP, paths: ['/c', '/c/audit'] },
+    { user: 'admin', viewport: DESKTOP, paths: ['/c', '/c/search', `/c/persons/${fx.man.id}`, '/c/users', '/c/audit', '/c/dashboard', `/c/figures/items?metric=discovered&township=${ZHOUJIA}&month=${month}`,
+      '/c/payments', '/c/notices', '/c/relatives', '/c/relatives?tab=all', '/c/relatives?tab=visit', '/c/findings', '/c/supervision/figures'] },
+    { user: 'inspector', viewport: DESKTOP, paths: ['/c', '/c/audit', '/c/findings', '/c/supervision/figures'] },
   ];
 }
 

@@ -41,6 +41,16 @@ const routes: RouteRecordRaw[] = [
   { path: '/c/dashboard', name: 'dashboard', component: () => import('./views/dashboard/Dashboard.vue') },
   { path: '/c/figures/items', name: 'figure-items', component: () => import('./views/dashboard/FigureItems.vue') },
 
+  // livelihood supervision (issue 6)
+  { path: '/c/payments', name: 'payments', component: () => import('./views/supervision/PaymentRuns.vue') },
+  { path: '/c/payments/:id', name: 'payment-run', component: () => import('./views/supervision/PaymentRunDetail.vue') },
+  { path: '/c/findings', name: 'findings', component: () => import('./views/supervision/Findings.vue') },
+  { path: '/c/findings/:id', name: 'finding', component: () => import('./views/supervision/FindingDetail.vue') },
+  { path: '/c/supervision/figures', name: 'supervision-figures', component: () => import('./views/supervision/Figures.vue') },
+  { path: '/c/relatives', name: 'relatives', component: () => import('./views/supervision/Relatives.vue') },
+  { path: '/c/notices', name: 'notices', component: () => import('./views/supervision/Notices.vue') },
+  { path: '/c/notices/:id', name: 'notice', component: () => import('./views/supervision/NoticeDetail.vue') },
+
   { path: '/:pathMatch(.*)*', redirect: () => homeFor(session.user) },
 ]
 
