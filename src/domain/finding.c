@@ -19,7 +19,9 @@
 #include "finding.h"
 #include "audit.h"
 #include "workflow.h"
+#include "payment.h"
 #include "../core/clock.h"
+#include "../core/idcard.h"
 #include "../core/jsonx.h"
 #include "../core/limits.h"
 #include "../core/text.h"
@@ -57,12 +59,49 @@ static json_t *text_or_null(struct store_stmt *st, int col)
 	return store_col_is_null(st, col) ? json_null() : json_string(store_col_text(st, col));
 }
 
+static int ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), m = strlen(tail);
+	return n >= m && strcmp(s + n - m, tail) == 0;
+}
+
+/* Evidence keeps the department's records whole in the database; what
+ * leaves the server has ID and account numbers masked (a full ID number is
+ * read, audited, on the person's page). */
+static void mask_evidence(json_t *v)
+{
+	const char *key;
+	json_t *x;
+	size_t i;
+
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			mask_evidence(x);
+		return;
+	}
+	json_object_foreach(v, key, x) {
+		const char *text = json_string_value(x);
+		if (text && ends_with(key, "id_number")) {
+			char masked[19];
+			idcard_mask(text, masked);
+			json_object_set_new(v, key, json_string(masked));
+		} else if (text && strcmp(key, "account_no") == 0) {
+			char masked[40];
+			payment_mask_account(text, masked);
+			json_object_set_new(v, key, json_string(masked));
+		} else if (json_is_object(x) || json_is_array(x)) {
+			mask_evidence(x);
+		}
+	}
+}
+
 static json_t *finding_json(struct store_stmt *st, int with_evidence)
 {
-	json_t *o = json_pack("{s:I, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:s, s:I, s:o,"
+	/* subject_key stays inside: it holds the staff member's ID number. */
+	json_t *o = json_pack("{s:I, s:s, s:o, s:o, s:o, s:s, s:s, s:s, s:I, s:o,"
 			      " s:o, s:o, s:o, s:s, s:s, s:I}",
 		"id", (json_int_t)store_col_int64(st, 0), "check_id", store_col_text(st, 1),
-		"subject_key", store_col_text(st, 2), "run_id", int_or_null(st, 3),
+		"run_id", int_or_null(st, 3),
 		"household_id", int_or_null(st, 4), "person_id", int_or_null(st, 5),
 		"region_code", store_col_text(st, 6), "status", store_col_text(st, 7),
 		"summary", store_col_text(st, 8),
@@ -73,6 +112,8 @@ static json_t *finding_json(struct store_stmt *st, int with_evidence)
 		"balance_fen", (json_int_t)store_col_int64(st, 17));
 	if (o && with_evidence) {
 		json_t *ev = json_loads(store_col_text(st, 16), 0, NULL);
+		if (ev)
+			mask_evidence(ev);
 		json_object_set_new(o, "evidence", ev ? ev : json_array());
 	}
 	return o;

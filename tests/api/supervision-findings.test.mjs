@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import {
   serverTest, run, sqlite, makeTempDir, addUser, freePort, spawnServe, waitHealthy, Server,
-  assertStatus, assertError, hasChinese, chinaDate, WEB_ROOT, PASSWORD,
+  assertStatus, assertError, hasChinese, chinaDate, WEB_ROOT, PASSWORD, maskId,
 } from './harness.mjs';
 
 let dir;
@@ -112,7 +112,7 @@ it('the demo prints its payments and findings by check', async () => {
   const [rv] = await json("SELECT id, id_number FROM users WHERE username = 'reviewer';");
   const self = by('self_decision').find((f) => f.household_id === planted.self_decision_household);
   assert.ok(self, `the planted self-decision: ${JSON.stringify(by('self_decision'))}`);
-  assert.equal(self.evidence.find((ev) => ev.kind === 'feed_record').fields.staff_id_number, rv.id_number);
+  assert.equal(self.evidence.find((ev) => ev.kind === 'feed_record').fields.staff_id_number, maskId(rv.id_number), 'evidence shows ID numbers masked');
   assert.ok(self.evidence.some((ev) => ev.kind === 'event' && ev.entity === 'referral' && ev.user_id === rv.id));
   // the demo's two unrelated households paid into one account
   const shared = by('shared_account')[0];
@@ -124,8 +124,9 @@ it('a staff member\'s sibling drawing dibao unfiled is a finding with both recor
   const insp = await srv.login('inspector');
   const list = assertStatus(await insp.get(`/api/findings?check=relative_unfiled&household=${sibling.household}`), 200);
   const f = list.items.find((x) => x.evidence.some((ev) => ev.kind === 'feed_record' && ev.feed === 'staff_relatives'
-    && ev.fields.staff_id_number === sibling.staff.id_number));
+    && ev.fields.staff_id_number === maskId(sibling.staff.id_number)));
   assert.ok(f, `a relative_unfiled finding naming staff ${sibling.staff.id_number}: ${JSON.stringify(list)}`);
+  assert.doesNotMatch(JSON.stringify(list), /\b\d{17}[\dXx]\b/, 'no full ID number leaves the server in evidence');
   assert.equal(f.status, 'open');
   assert.equal(f.household_id, sibling.household);
   assert.equal(f.region_code, sibling.region);
@@ -258,7 +259,7 @@ it('a second cross-check run adds no finding; the monitor runs them too', async 
   assert.equal(Number(await q('SELECT count(*) FROM findings;')), before_);
   // the filed sibling's finding now shows the filing in its evidence
   const [f] = (assertStatus(await insp.get(`/api/findings?check=relative_unfiled&household=${sibling.household}`), 200)).items
-    .filter((x) => x.evidence.some((ev) => ev.fields?.staff_id_number === sibling.staff.id_number));
+    .filter((x) => x.evidence.some((ev) => ev.fields?.staff_id_number === maskId(sibling.staff.id_number)));
   assert.ok(f.evidence.some((ev) => ev.kind === 'filing'), `filed later: ${JSON.stringify(f.evidence)}`);
 });
 
