@@ -10,14 +10,56 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "cli.h"
 #include "../core/clock.h"
+#include "../domain/finding.h"
 #include "../domain/program.h"
 #include "../engine/engine.h"
 #include "../core/banned.h"
 
 #define BAR_WIDTH 30
+
+static void bar_of(int64_t n, int64_t max, char *bar, size_t size)
+{
+	int k = (int)(n * BAR_WIDTH / (max > 0 ? max : 1)), w = 0;
+	if (n > 0 && k == 0)
+		k = 1;
+	for (int i = 0; i < k && (size_t)w + 3 < size; i++)
+		w += snprintf(bar + w, size - (size_t)w, "%s", "█");
+	bar[w] = '\0';
+}
+
+/* The supervision cross-checks run with the monitor: found and new per check. */
+static void print_crosschecks(const struct monitor_result *r)
+{
+	json_t *by = json_loads(r->by_check, 0, NULL);
+	int64_t max = 1;
+	const char *id;
+
+	if (!by)
+		return;
+	for (size_t i = 0; (id = crosscheck_check_id(i)); i++) {
+		int64_t n = json_integer_value(json_object_get(json_object_get(by, id), "found"));
+		if (n > max)
+			max = n;
+	}
+	printf("\n监督比对 supervision cross-checks (run %" PRId64 "): %" PRId64
+	       " found, %" PRId64 " new findings\n\n", r->crosscheck_run, r->findings,
+	       r->new_findings);
+	printf("  %-22s %7s %7s  %s\n", "check", "found", "new", "");
+	for (size_t i = 0; (id = crosscheck_check_id(i)); i++) {
+		json_t *c = json_object_get(by, id);
+		int64_t found = json_integer_value(json_object_get(c, "found"));
+		char bar[BAR_WIDTH * 3 + 1];
+		bar_of(found, max, bar, sizeof(bar));
+		printf("  %-22s %7" PRId64 " %7" PRId64 "  %s %s\n", id, found,
+		       (int64_t)json_integer_value(json_object_get(c, "new")), bar,
+		       crosscheck_label(id, 0));
+	}
+	json_decref(by);
+}
 
 static void print_summary(const struct monitor_result *r)
 {
@@ -34,17 +76,13 @@ static void print_summary(const struct monitor_result *r)
 	for (size_t i = 0; i < r->n_rules; i++) {
 		const struct monitor_rule_count *c = &r->rules[i];
 		char bar[BAR_WIDTH * 3 + 1];
-		int n = (int)(c->alerts * BAR_WIDTH / max), w = 0;
-		if (c->alerts > 0 && n == 0)
-			n = 1;
-		for (int k = 0; k < n; k++)
-			w += snprintf(bar + w, sizeof(bar) - (size_t)w, "%s", "█");
-		bar[w] = '\0';
+		bar_of(c->alerts, max, bar, sizeof(bar));
 		printf("  %-22s %-8s %7" PRId64 " %9" PRId64 "  %s %s\n", c->id, c->severity,
 		       c->alerts, c->suppressed, bar, c->label_zh);
 	}
 	printf("\n  alerts %" PRId64 ", enrollments suspended (payment held) %" PRId64 "\n",
 	       r->alerts, r->held);
+	print_crosschecks(r);
 }
 
 int cmd_monitor(struct cli_args *a)

@@ -1001,10 +1001,37 @@ static void load_asset_rules(struct cc *c, const char *config_dir)
 
 /* === the run === */
 
-static const char *const check_ids[] = {
-	"relative_unfiled", "paid_after_death", "asset_while_paid",
-	"duplicate_enrollment", "shared_account", "self_decision", NULL
+/* The checks, in the order they run and are shown. */
+static const struct {
+	const char *id, *label_zh, *label_en;
+	int (*run)(struct cc *c, struct err *e);
+} checks[] = {
+	{ "relative_unfiled", "干部近亲属享受救助未备案",
+	  "staff relatives drawing assistance, not filed", check_relative_unfiled },
+	{ "paid_after_death", "死亡后仍在发放", "paid after death", check_paid_after_death },
+	{ "asset_while_paid", "有车辆、企业或多套房产仍在领取",
+	  "paid while holding a vehicle, company or extra real estate", check_asset_while_paid },
+	{ "duplicate_enrollment", "同一人重复纳入同一项目",
+	  "one person enrolled twice in a program", check_duplicate_enrollment },
+	{ "shared_account", "无关联家庭共用一个银行账户",
+	  "one bank account for unrelated households", check_shared_account },
+	{ "self_decision", "经办人审批本人近亲属案件",
+	  "staff deciding their own relatives' cases", check_self_decision },
 };
+#define N_CHECKS (sizeof(checks) / sizeof(checks[0]))
+
+const char *crosscheck_check_id(size_t i)
+{
+	return i < N_CHECKS ? checks[i].id : NULL;
+}
+
+const char *crosscheck_label(const char *id, int english)
+{
+	for (size_t i = 0; id && i < N_CHECKS; i++)
+		if (strcmp(checks[i].id, id) == 0)
+			return english ? checks[i].label_en : checks[i].label_zh;
+	return id;
+}
 
 int crosscheck_run(struct store *s, const struct actor *a, const char *config_dir,
 		   const char *as_of, const char *started_by,
@@ -1042,26 +1069,16 @@ int crosscheck_run(struct store *s, const struct actor *a, const char *config_di
 		c.pc = NULL; /* labels fall back to the codes */
 	load_asset_rules(&c, config_dir);
 	c.by_check = json_object();
-	for (size_t i = 0; check_ids[i]; i++)
-		json_object_set_new(c.by_check, check_ids[i],
+	for (size_t i = 0; i < N_CHECKS; i++)
+		json_object_set_new(c.by_check, checks[i].id,
 				    json_pack("{s:I, s:I}", "found", (json_int_t)0, "new", (json_int_t)0));
 	if ((rc = store_begin(s, e)) < 0)
 		goto cleanup;
 	rc = store_int64(s, &c.run_id, e, "INSERT INTO crosscheck_runs (started_at,"
 			 " started_by, as_of) VALUES ($1, $2, $3) RETURNING id", "sss",
 			 c.now, started_by ? started_by : c.a->username, c.as_of);
-	if (rc == 0)
-		rc = check_relative_unfiled(&c, e);
-	if (rc == 0)
-		rc = check_paid_after_death(&c, e);
-	if (rc == 0)
-		rc = check_asset_while_paid(&c, e);
-	if (rc == 0)
-		rc = check_duplicate_enrollment(&c, e);
-	if (rc == 0)
-		rc = check_shared_account(&c, e);
-	if (rc == 0)
-		rc = check_self_decision(&c, e);
+	for (size_t i = 0; rc == 0 && i < N_CHECKS; i++)
+		rc = checks[i].run(&c, e);
 	for (size_t i = 0; rc == 0 && i < c.n; i++)
 		rc = put(&c, &c.c[i], e);
 	if (rc == 0) {

@@ -52,11 +52,17 @@
 #ifndef CIVICARE_FINDING_H
 #define CIVICARE_FINDING_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <jansson.h>
 #include "../core/err.h"
 #include "../store/store.h"
 #include "perm.h"
+
+/* The i-th check's id in run order (NULL past the last), and a check's
+ * label ("死亡后仍在发放" / "paid after death"; the id itself if unknown). */
+const char *crosscheck_check_id(size_t i);
+const char *crosscheck_label(const char *id, int english);
 
 struct crosscheck_result {
 	int64_t run_id;
