@@ -128,7 +128,7 @@ int h_payment_run_bank_file(struct http_req *req, struct http_resp *resp, struct
 		       : "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", e);
 	free(data);
 	if (rc == 0)
-		resp->raw_filename = arena_printf(&req->arena, "代发-%" PRId64 ".%s", id,
+		resp->raw_filename = arena_printf(&req->arena, "代发文件-run%" PRId64 ".%s", id,
 						  strcmp(format, "csv") == 0 ? "csv" : "xlsx");
 	return rc;
 }

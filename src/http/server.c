@@ -121,8 +121,9 @@ static void add_disposition(struct MHD_Response *r, const char *name)
 
 	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
 		int plain = isalnum(*p) || strchr("-._", *p);
-		if (a + 1 < sizeof(ascii))
-			ascii[a++] = plain ? (char)*p : '_';
+		/* the fallback keeps the ASCII part, without a leading separator */
+		if (plain && a + 1 < sizeof(ascii) && (a > 0 || isalnum(*p)))
+			ascii[a++] = (char)*p;
 		if (n + 4 > sizeof(encoded))
 			return;
 		if (plain) {
