@@ -194,6 +194,7 @@ static void record_of(json_t *f, struct wf_record *r)
 	r->id = json_integer_value(json_object_get(f, "id"));
 	r->state = json_string_value(json_object_get(f, "status"));
 	r->region_code = json_string_value(json_object_get(f, "region_code"));
+	r->department = json_string_value(json_object_get(f, "department"));
 	r->household_id = json_integer_value(json_object_get(f, "household_id"));
 }
 

@@ -123,7 +123,8 @@ static const char *const finding_terminal[] = { "dismissed", "closed", NULL };
 static const struct wf_transition finding_rows[] = {
 	{ "open",      "hand_over", I,     "handed",    0,         NULL, "移交主管部门" },
 	{ "open",      "dismiss",   I,     "dismissed", WF_REASON, NULL, "排除" },
-	{ "handed",    "check",     I | R, "checked",   0,         NULL, "实地核查" },
+	/* Reviewers only of the department the finding was handed to. */
+	{ "handed",    "check",     I | R, "checked",   WF_DEPARTMENT, NULL, "实地核查" },
 	{ "checked",   "confirm",   I,     "confirmed", 0,         NULL, "认定违规" },
 	{ "checked",   "dismiss",   I,     "dismissed", WF_REASON, NULL, "排除" },
 	/* finding.c allows close only when the ledger balance is zero. */

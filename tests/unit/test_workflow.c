@@ -193,11 +193,17 @@ static void test_findings_belong_to_inspectors_and_runs_to_admins(void **state)
 	struct actor rev = { .user_id = 4, .role = ROLE_REVIEWER, .region = "500231",
 			     .department = "civil_affairs" };
 	struct actor admin = { .user_id = 5, .role = ROLE_ADMIN, .region = "500231" };
-	struct wf_record f = { .id = 1, .state = "handed", .region_code = "500231103201" };
+	struct actor medical = { .user_id = 6, .role = ROLE_REVIEWER, .region = "500231",
+				 .department = "medical_security" };
+	struct wf_record f = { .id = 1, .state = "handed", .region_code = "500231103201",
+			       .department = "civil_affairs" };
 	struct wf_record run = { .id = 2, .state = "awaiting_approval", .region_code = "500231" };
 	const struct wf_transition *row;
 	struct err e;
 	assert_int_equal(workflow_check(&wf_finding, &f, &rev, "check", NULL, &row, &e), 0);
+	assert_int_equal(workflow_check(&wf_finding, &f, &medical, "check", NULL, &row, &e),
+			 ERR_FORBIDDEN);
+	assert_string_equal(e.rule, "department");
 	assert_int_equal(workflow_check(&wf_finding, &f, &admin, "check", NULL, &row, &e),
 			 ERR_FORBIDDEN);
 	f.state = "checked";
