@@ -176,3 +176,17 @@ void strbuf_reset(struct strbuf *sb)
 	if (sb->alloc)
 		sb->buf[0] = '\0';
 }
+
+void strbuf_add_html(struct strbuf *sb, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&': strbuf_addstr(sb, "&amp;"); break;
+		case '<': strbuf_addstr(sb, "&lt;"); break;
+		case '>': strbuf_addstr(sb, "&gt;"); break;
+		case '"': strbuf_addstr(sb, "&quot;"); break;
+		case '\'': strbuf_addstr(sb, "&#39;"); break;
+		default: strbuf_addch(sb, *s);
+		}
+	}
+}

@@ -29,6 +29,8 @@ void strbuf_addstr(struct strbuf *sb, const char *s);
 void strbuf_addch(struct strbuf *sb, char c);
 void strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* s escaped for HTML text and attribute values (& < > " '); NULL adds nothing. */
+void strbuf_add_html(struct strbuf *sb, const char *s);
 void strbuf_reset(struct strbuf *sb);            /* len = 0, keeps memory */
 
 /* Allocation helpers that never return NULL (exit on OOM). */

@@ -22,6 +22,7 @@
 #include "../core/division.h"
 #include "../core/idcard.h"
 #include "../core/limits.h"
+#include "../core/text.h"
 #include "../core/banned.h"
 
 const char *const monitoring_categories[] = {
@@ -30,14 +31,6 @@ const char *const monitoring_categories[] = {
 };
 
 static const char *const alert_states[] = { "open", "reported", "dismissed", NULL };
-
-static int in_list(const char *v, const char *const *list)
-{
-	for (size_t i = 0; v && list[i]; i++)
-		if (strcmp(v, list[i]) == 0)
-			return 1;
-	return 0;
-}
 
 #define ALERT_COLUMNS \
 	" a.id, a.rule_id, a.kind, a.severity, a.run_id, a.household_id," \
@@ -96,7 +89,7 @@ int alert_list(struct store *s, const struct actor *a,
 
 	if ((rc = perm_require(a, PERM_ALERT_READ, e)) < 0)
 		return rc;
-	if (status && !in_list(status, alert_states))
+	if (status && !text_in_list(status, alert_states))
 		return err_set(e, ERR_INVALID, "status", "enum",
 			       "status 应为 open、reported 或 dismissed",
 			       "status must be open, reported or dismissed");
@@ -202,7 +195,7 @@ static int set_status(struct store *s, int64_t id, const char *to,
 
 static int category_of(const char *kind)
 {
-	return in_list(kind, report_categories);
+	return text_in_list(kind, report_categories);
 }
 
 int alert_report(struct store *s, const struct actor *a, int64_t id,
@@ -416,7 +409,7 @@ int monitoring_set(struct store *s, const struct actor *a, int64_t person_id,
 	int64_t day;
 	int changed = 0, rc;
 
-	if (!in_list(category, monitoring_categories))
+	if (!text_in_list(category, monitoring_categories))
 		return err_set(e, ERR_INVALID, "category", "enum", "监测类别无效："
 			       "应为 dibao、tekun、return_poverty、dibao_edge、"
 			       "rigid_expenditure、other、left_assistance 或 refused",

@@ -26,6 +26,7 @@
 #include "workflow.h"
 #include "../core/clock.h"
 #include "../core/idcard.h"
+#include "../core/text.h"
 #include "../core/banned.h"
 
 /* === pure helpers === */
@@ -59,19 +60,9 @@ void crosscheck_subject_key(char *out, size_t size, const char *check,
 
 void crosscheck_yuan(int64_t fen, char *out, size_t size)
 {
-	char digits[32], grouped[48];
-	uint64_t v = fen < 0 ? (uint64_t)0 - (uint64_t)fen : (uint64_t)fen;
-	size_t n, j = 0;
-
-	snprintf(digits, sizeof(digits), "%" PRIu64, v / 100);
-	n = strlen(digits);
-	for (size_t i = 0; i < n && j + 2 < sizeof(grouped); i++) {
-		if (i > 0 && (n - i) % 3 == 0)
-			grouped[j++] = ',';
-		grouped[j++] = digits[i];
-	}
-	grouped[j] = '\0';
-	snprintf(out, size, "%s¥%s.%02" PRIu64, fen < 0 ? "-" : "", grouped, v % 100);
+	char y[TEXT_YUAN_MAX];
+	text_yuan(fen < 0 ? -fen : fen, 1, y);
+	snprintf(out, size, "%s¥%s", fen < 0 ? "-" : "", y);
 }
 
 void crosscheck_township(const char *region, char out[10])

@@ -34,6 +34,7 @@
 #include "feed.h"
 #include "../core/clock.h"
 #include "../core/strbuf.h"
+#include "../core/text.h"
 #include "../core/banned.h"
 
 #define MAX_COLS 12
@@ -399,16 +400,9 @@ static void fmt_date(enum date_style st, const char *iso, char *out, size_t size
 /* Integer fen as 元: "1234.50", or "1,234.50" with thousands. */
 static void fmt_yuan(int64_t fen, int thousands, char *out, size_t size)
 {
-	char digits[32];
-	size_t n, j = 0;
-	snprintf(digits, sizeof(digits), "%" PRId64, fen / 100);
-	n = strlen(digits);
-	for (size_t i = 0; i < n && j + 2 < size; i++) {
-		if (thousands && i > 0 && (n - i) % 3 == 0)
-			out[j++] = ',';
-		out[j++] = digits[i];
-	}
-	snprintf(out + j, size - j, ".%02" PRId64, fen % 100);
+	char y[TEXT_YUAN_MAX];
+	text_yuan(fen, thousands, y);
+	snprintf(out, size, "%s", y);
 }
 
 static const char *enum_alias(const struct feed_column *c, const char *code)

@@ -446,38 +446,12 @@ int notice_get(struct store *s, const struct actor *a, int64_t id,
 
 /* === the public page === */
 
-static void esc(struct strbuf *sb, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '&': strbuf_addstr(sb, "&amp;"); break;
-		case '<': strbuf_addstr(sb, "&lt;"); break;
-		case '>': strbuf_addstr(sb, "&gt;"); break;
-		case '"': strbuf_addstr(sb, "&quot;"); break;
-		case '\'': strbuf_addstr(sb, "&#39;"); break;
-		default: strbuf_addch(sb, *s);
-		}
-	}
-}
-
 /* 1,234.50 */
 static void add_yuan(struct strbuf *sb, int64_t fen)
 {
-	char digits[32];
-	int n, lead;
-
-	if (fen < 0) {
-		strbuf_addch(sb, '-');
-		fen = -fen;
-	}
-	n = snprintf(digits, sizeof(digits), "%" PRId64, fen / 100);
-	lead = n % 3 ? n % 3 : 3;
-	for (int i = 0; i < n; i++) {
-		if (i && (i - lead) % 3 == 0)
-			strbuf_addch(sb, ',');
-		strbuf_addch(sb, digits[i]);
-	}
-	strbuf_addf(sb, ".%02" PRId64, fen % 100);
+	char y[TEXT_YUAN_MAX];
+	text_yuan(fen, 1, y);
+	strbuf_addstr(sb, y);
 }
 
 static void add_date(struct strbuf *sb, const char *ymd, int en)
@@ -486,7 +460,7 @@ static void add_date(struct strbuf *sb, const char *ymd, int en)
 	int y, m, d;
 
 	if (en || clock_parse_date(ymd, &day) < 0) {
-		esc(sb, ymd);
+		strbuf_add_html(sb, ymd);
 		return;
 	}
 	clock_civil_from_days(day, &y, &m, &d);
@@ -549,12 +523,12 @@ static void page_table(struct strbuf *sb, json_t *lines, const struct page_label
 		const char *village = json_string_value(json_object_get(l, "village"));
 		total += fen;
 		strbuf_addf(sb, "<tr><td>%zu</td><td>", i + 1);
-		esc(sb, json_string_value(json_object_get(l, "name_masked")));
+		strbuf_add_html(sb, json_string_value(json_object_get(l, "name_masked")));
 		strbuf_addf(sb, "</td><td>%" PRId64 "</td><td class=\"num\">",
 			    (int64_t)json_integer_value(json_object_get(l, "household_size")));
 		add_yuan(sb, fen);
 		strbuf_addstr(sb, "</td><td>");
-		esc(sb, village && *village ? village : L->none);
+		strbuf_add_html(sb, village && *village ? village : L->none);
 		strbuf_addstr(sb, "</td><td>");
 		strbuf_addstr(sb, json_is_true(json_object_get(l, "filed")) ? L->filed : "");
 		strbuf_addstr(sb, "</td></tr>");
@@ -575,11 +549,11 @@ static char *page_html(json_t *n, const char *org, const char *phone, int en, si
 	strbuf_addf(&sb, "<!DOCTYPE html><html lang=\"%s\"><head><meta charset=\"utf-8\">"
 		    "<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">"
 		    "<meta name=\"robots\" content=\"noindex\"><title>", L->lang);
-	esc(&sb, json_string_value(json_object_get(n, "title")));
+	strbuf_add_html(&sb, json_string_value(json_object_get(n, "title")));
 	strbuf_addf(&sb, "</title>%s</head><body><div class=\"org\">", page_style);
-	esc(&sb, org);
+	strbuf_add_html(&sb, org);
 	strbuf_addstr(&sb, "</div><h1>");
-	esc(&sb, json_string_value(json_object_get(n, "title")));
+	strbuf_add_html(&sb, json_string_value(json_object_get(n, "title")));
 	strbuf_addf(&sb, "</h1><p>%s</p>", L->intro);
 	page_table(&sb, json_object_get(n, "lines"), L);
 	strbuf_addf(&sb, "<p>%s", L->period);
@@ -587,9 +561,9 @@ static char *page_html(json_t *n, const char *org, const char *phone, int en, si
 	strbuf_addstr(&sb, L->to);
 	add_date(&sb, until, en);
 	strbuf_addf(&sb, "%s</p><p>%s</p><p>%s", L->stop, L->objection, L->phone);
-	esc(&sb, phone && *phone ? phone : L->none);
+	strbuf_add_html(&sb, phone && *phone ? phone : L->none);
 	strbuf_addstr(&sb, "</p><div class=\"foot\">");
-	esc(&sb, org);
+	strbuf_add_html(&sb, org);
 	strbuf_addstr(&sb, "<br>");
 	add_date(&sb, from, en);
 	strbuf_addstr(&sb, "</div></body></html>");

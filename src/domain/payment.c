@@ -36,6 +36,7 @@
 #include "../core/jsonx.h"
 #include "../core/limits.h"
 #include "../core/strbuf.h"
+#include "../core/text.h"
 #include "../core/banned.h"
 
 /* === config/payments.json === */
@@ -287,31 +288,6 @@ void payment_mask_account(const char *no, char out[40])
 	snprintf(out + n - 4, 5, "%s", no + n - 4);
 }
 
-void payment_format_yuan(int64_t fen, char out[32])
-{
-	char digits[24], grouped[32];
-	int neg = fen < 0;
-	uint64_t v = neg ? (uint64_t)0 - (uint64_t)fen : (uint64_t)fen;
-	size_t n, j = 0;
-
-	snprintf(digits, sizeof(digits), "%" PRIu64, v / 100);
-	n = strlen(digits);
-	for (size_t i = 0; i < n; i++) {
-		if (i && (n - i) % 3 == 0)
-			grouped[j++] = ',';
-		grouped[j++] = digits[i];
-	}
-	grouped[j] = '\0';
-	char whole[48];
-	snprintf(whole, sizeof(whole), "%s%s.%02u", neg ? "-" : "", grouped,
-		 (unsigned)(v % 100));
-	size_t len = strlen(whole); /* at most 27: 18 digits, 5 commas, sign, .xx */
-	if (len > 31)
-		len = 31;
-	memcpy(out, whole, len);
-	out[len] = '\0';
-}
-
 int payment_parse_month(const char *month, int *y, int *m)
 {
 	if (!month || strlen(month) != 7 || month[4] != '-')
@@ -364,14 +340,6 @@ static const char *const run_states[] = {
 	"generating", "awaiting_approval", "approved", "paid", "reconciled", "rejected", NULL
 };
 static const char *const line_states[] = { "pending", "paid", "failed", "void", NULL };
-
-static int in_list(const char *v, const char *const *list)
-{
-	for (size_t i = 0; v && list[i]; i++)
-		if (strcmp(v, list[i]) == 0)
-			return 1;
-	return 0;
-}
 
 /* === runs === */
 
@@ -550,7 +518,7 @@ int payment_run_list(struct store *s, const struct actor *a,
 	if (month && payment_parse_month(month, &y, &m) < 0)
 		return err_set(e, ERR_INVALID, "month", "format", "month 须为 YYYY-MM 格式的月份",
 			       "month must be a month YYYY-MM");
-	if (status && !in_list(status, run_states))
+	if (status && !text_in_list(status, run_states))
 		return err_set(e, ERR_INVALID, "status", "enum",
 			       "status 须为 generating、awaiting_approval、approved、paid、reconciled 或 rejected",
 			       "status must be generating, awaiting_approval, approved, paid, reconciled or rejected");
@@ -1115,7 +1083,7 @@ int payment_lines_list(struct store *s, const struct actor *a, int64_t id,
 		return rc;
 	if (township && *township && (rc = division_check(township, "township", e)) < 0)
 		return rc;
-	if (status && *status && !in_list(status, line_states))
+	if (status && *status && !text_in_list(status, line_states))
 		return err_set(e, ERR_INVALID, "status", "enum",
 			       "status 须为 pending、paid、failed 或 void",
 			       "status must be pending, paid, failed or void");

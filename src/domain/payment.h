@@ -191,8 +191,6 @@ int64_t payment_compute(const struct payment_rule *r,
 /* "6228********1234": first 4, stars, last 4 ("****" for short input).
  * out holds 40 bytes. */
 void payment_mask_account(const char *account_no, char out[40]);
-/* 123450 -> "1,234.50" (no currency sign); out holds 32 bytes. */
-void payment_format_yuan(int64_t fen, char out[32]);
 /* "2026-11" -> year and month; -1 unless exactly YYYY-MM, 2000..2099. */
 int payment_parse_month(const char *month, int *y, int *m);
 /* The checked-totals rule of the bank file: 0 when the lines written add

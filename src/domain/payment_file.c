@@ -35,6 +35,7 @@
 #include "../core/division.h"
 #include "../core/idcard.h"
 #include "../core/strbuf.h"
+#include "../core/text.h"
 #include "../core/banned.h"
 
 static const char *const headers[] = {
@@ -101,12 +102,6 @@ static int load_bank_rows(struct store *s, int64_t run_id, struct bank_row **out
 	return 0;
 }
 
-static void yuan_plain(int64_t fen, char out[32])
-{
-	snprintf(out, 32, "%s%" PRId64 ".%02" PRId64, fen < 0 ? "-" : "",
-		 (fen < 0 ? -fen : fen) / 100, (fen < 0 ? -fen : fen) % 100);
-}
-
 static int write_csv(const struct bank_row *rows, size_t n, int64_t total,
 		     unsigned char **data, size_t *len)
 {
@@ -130,14 +125,14 @@ static int write_csv(const struct bank_row *rows, size_t n, int64_t total,
 		csv_append_field(&sb, r->bank, strlen(r->bank));
 		strbuf_addch(&sb, ',');
 		csv_append_field(&sb, r->account, strlen(r->account));
-		yuan_plain(r->amount_fen, num);
+		text_yuan(r->amount_fen, 0, num);
 		strbuf_addf(&sb, ",%s,", num);
 		csv_append_field(&sb, r->township, strlen(r->township));
 		strbuf_addch(&sb, ',');
 		csv_append_field(&sb, r->village, strlen(r->village));
 		strbuf_addf(&sb, ",%" PRId64 "\r\n", r->line_id);
 	}
-	yuan_plain(total, num);
+	text_yuan(total, 0, num);
 	strbuf_addf(&sb, "合计,%zu,,,,%s,,,\r\n", n, num);
 	*data = (unsigned char *)strbuf_detach(&sb, len);
 	return 0;
@@ -314,24 +309,10 @@ done:
 
 /* === the roll (花名册) === */
 
-static void esc(struct strbuf *sb, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '&': strbuf_addstr(sb, "&amp;"); break;
-		case '<': strbuf_addstr(sb, "&lt;"); break;
-		case '>': strbuf_addstr(sb, "&gt;"); break;
-		case '"': strbuf_addstr(sb, "&quot;"); break;
-		case '\'': strbuf_addstr(sb, "&#39;"); break;
-		default: strbuf_addch(sb, *s);
-		}
-	}
-}
-
 static void money_cell(struct strbuf *sb, int64_t fen)
 {
 	char y[32];
-	payment_format_yuan(fen, y);
+	text_yuan(fen, 1, y);
 	strbuf_addf(sb, "¥%s", y);
 }
 
@@ -347,7 +328,7 @@ static void village_total(struct strbuf *sb, const char *name, int64_t lines,
 			  int64_t members, int64_t fen)
 {
 	strbuf_addstr(sb, "<tr class=\"sub\"><td colspan=\"4\">");
-	esc(sb, name);
+	strbuf_add_html(sb, name);
 	strbuf_addf(sb, " 小计：%" PRId64 " 户</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">",
 		    lines, members);
 	money_cell(sb, fen);
@@ -358,7 +339,7 @@ static void town_end(struct strbuf *sb, const char *name, int64_t lines,
 		     int64_t members, int64_t fen)
 {
 	strbuf_addstr(sb, "<tr class=\"tot\"><td colspan=\"4\">");
-	esc(sb, name);
+	strbuf_add_html(sb, name);
 	strbuf_addf(sb, " 合计：%" PRId64 " 户</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">",
 		    lines, members);
 	money_cell(sb, fen);
@@ -408,7 +389,7 @@ int payment_roll_html(struct store *s, const struct actor *a, int64_t id,
 		return rc;
 	strbuf_addstr(&sb, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
 		      "<title>");
-	esc(&sb, payment_program_name(run.program));
+	strbuf_add_html(&sb, payment_program_name(run.program));
 	strbuf_addf(&sb, " %s 发放花名册</title>\n<style>\n"
 		"body{font-family:\"Noto Sans CJK SC\",\"Source Han Sans SC\",sans-serif;"
 		"margin:16px;color:#111;font-size:13px}\n"
@@ -444,9 +425,9 @@ int payment_roll_html(struct store *s, const struct actor *a, int64_t id,
 			seq = 0;
 			sections++;
 			strbuf_addstr(&sb, "<section>\n<h1>");
-			esc(&sb, payment_program_name(run.program));
+			strbuf_add_html(&sb, payment_program_name(run.program));
 			strbuf_addf(&sb, "发放花名册</h1>\n<p class=\"meta\">%s　", month_zh);
-			esc(&sb, town_name);
+			strbuf_add_html(&sb, town_name);
 			strbuf_addf(&sb, "（%s）　批次 #%" PRId64 "　打印日期 %s</p>\n", town, id, today);
 			strbuf_addstr(&sb, "<table><thead><tr><th>序号</th><th>村（社区）</th>"
 				      "<th>户主/收款人</th><th>身份证号</th><th>人数</th>"
@@ -463,15 +444,15 @@ int payment_roll_html(struct store *s, const struct actor *a, int64_t id,
 		idcard_mask(store_col_text(st, 5), masked);
 		payment_mask_account(acct, amask);
 		strbuf_addf(&sb, "<tr><td class=\"n\">%" PRId64 "</td><td>", ++seq);
-		esc(&sb, village_name);
+		strbuf_add_html(&sb, village_name);
 		strbuf_addstr(&sb, "</td><td>");
-		esc(&sb, store_col_text(st, 4));
+		strbuf_add_html(&sb, store_col_text(st, 4));
 		strbuf_addf(&sb, "</td><td>%s</td><td class=\"n\">%" PRId64 "</td><td class=\"n\">",
 			    masked, members);
 		money_cell(&sb, fen);
 		strbuf_addstr(&sb, "</td><td>");
 		if (*acct) {
-			esc(&sb, store_col_text(st, 9));
+			strbuf_add_html(&sb, store_col_text(st, 9));
 			strbuf_addf(&sb, " %s", amask);
 		} else {
 			strbuf_addstr(&sb, "<span class=\"noacct\">未登记账户（no_account）</span>");
@@ -492,7 +473,7 @@ int payment_roll_html(struct store *s, const struct actor *a, int64_t id,
 		town_end(&sb, town_name, t_lines, t_members, t_fen);
 	if (!sections) {
 		strbuf_addstr(&sb, "<h1>");
-		esc(&sb, payment_program_name(run.program));
+		strbuf_add_html(&sb, payment_program_name(run.program));
 		strbuf_addf(&sb, "发放花名册</h1><p class=\"meta\">%s：本区域没有发放明细"
 			    "（no lines in this region）</p>\n", month_zh);
 	}

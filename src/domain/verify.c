@@ -34,6 +34,7 @@
 #include "../core/idcard.h"
 #include "../core/limits.h"
 #include "../core/strbuf.h"
+#include "../core/text.h"
 #include "../core/banned.h"
 
 /* === thresholds (config/verification.json) === */
@@ -164,10 +165,7 @@ struct vctx {
 
 static void yuan(char out[32], int64_t fen)
 {
-	const char *sign = fen < 0 ? "-" : "";
-	if (fen < 0)
-		fen = -fen;
-	snprintf(out, 32, "%s%" PRId64 ".%02" PRId64, sign, fen / 100, fen % 100);
+	text_yuan(fen, 0, out);
 }
 
 static void m2(char out[32], int64_t x100)

@@ -15,21 +15,8 @@
 #include <string.h>
 #include "verify.h"
 #include "../core/strbuf.h"
+#include "../core/text.h"
 #include "../core/banned.h"
-
-static void esc(struct strbuf *sb, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '&': strbuf_addstr(sb, "&amp;"); break;
-		case '<': strbuf_addstr(sb, "&lt;"); break;
-		case '>': strbuf_addstr(sb, "&gt;"); break;
-		case '"': strbuf_addstr(sb, "&quot;"); break;
-		case '\'': strbuf_addstr(sb, "&#39;"); break;
-		default: strbuf_addch(sb, *s);
-		}
-	}
-}
 
 static const char *str(json_t *o, const char *key)
 {
@@ -44,11 +31,9 @@ static int64_t num(json_t *o, const char *key)
 
 static void add_yuan(struct strbuf *sb, int64_t fen)
 {
-	if (fen < 0) {
-		strbuf_addch(sb, '-');
-		fen = -fen;
-	}
-	strbuf_addf(sb, "%" PRId64 ".%02" PRId64, fen / 100, fen % 100);
+	char y[TEXT_YUAN_MAX];
+	text_yuan(fen, 0, y);
+	strbuf_addstr(sb, y);
 }
 
 static void add_x100(struct strbuf *sb, int64_t v)
@@ -103,7 +88,7 @@ static void add_fields(struct strbuf *sb, json_t *fields)
 		if (!first)
 			strbuf_addstr(sb, "；");
 		first = 0;
-		esc(sb, label(key));
+		strbuf_add_html(sb, label(key));
 		strbuf_addstr(sb, "：");
 		if (json_is_integer(v) && ends_with(key, "_fen"))
 			add_yuan(sb, json_integer_value(v));
@@ -112,7 +97,7 @@ static void add_fields(struct strbuf *sb, json_t *fields)
 		else if (json_is_integer(v))
 			strbuf_addf(sb, "%" PRId64, (int64_t)json_integer_value(v));
 		else
-			esc(sb, label(json_string_value(v) ? json_string_value(v) : ""));
+			strbuf_add_html(sb, label(json_string_value(v) ? json_string_value(v) : ""));
 	}
 }
 
@@ -126,10 +111,10 @@ static void add_records(struct strbuf *sb, json_t *records)
 		      "<th>行号</th><th>文件</th><th>内容</th></tr>");
 	json_array_foreach(records, i, r) {
 		strbuf_addstr(sb, "<tr><td>");
-		esc(sb, str(r, "feed_label"));
+		strbuf_add_html(sb, str(r, "feed_label"));
 		strbuf_addf(sb, "</td><td>%" PRId64 "</td><td>%" PRId64 "</td><td>",
 			    num(r, "batch_id"), num(r, "line"));
-		esc(sb, str(r, "file"));
+		strbuf_add_html(sb, str(r, "file"));
 		strbuf_addstr(sb, "</td><td>");
 		add_fields(sb, json_object_get(r, "fields"));
 		strbuf_addstr(sb, "</td></tr>");
@@ -165,22 +150,22 @@ static void head_section(struct strbuf *sb, json_t *r)
 	strbuf_addstr(sb, style);
 	strbuf_addstr(sb, "</head><body><h1>家庭经济状况核对报告</h1><p class=\"sub\">");
 	strbuf_addf(sb, "核对编号 %" PRId64 " · 核对日期 ", num(r, "id"));
-	esc(sb, str(r, "as_of"));
+	strbuf_add_html(sb, str(r, "as_of"));
 	strbuf_addstr(sb, " · 生成时间 ");
-	esc(sb, str(r, "created_at"));
+	strbuf_add_html(sb, str(r, "created_at"));
 	strbuf_addstr(sb, "</p><table>");
 	strbuf_addf(sb, "<tr><th>家庭编号</th><td>%" PRId64 "</td><th>城乡</th><td>%s</td></tr>",
 		    num(r, "household_id"),
 		    strcmp(str(r, "area_kind"), "urban") == 0 ? "城市" : "农村");
 	strbuf_addstr(sb, "<tr><th>所在村（社区）</th><td colspan=\"3\">");
-	esc(sb, str(r, "region_name"));
+	strbuf_add_html(sb, str(r, "region_name"));
 	strbuf_addstr(sb, "（");
-	esc(sb, str(r, "region_code"));
+	strbuf_add_html(sb, str(r, "region_code"));
 	strbuf_addstr(sb, "）</td></tr><tr><th>住址</th><td colspan=\"3\">");
-	esc(sb, str(r, "address"));
+	strbuf_add_html(sb, str(r, "address"));
 	strbuf_addf(sb, "</td></tr><tr><th>家庭人口</th><td>%" PRId64 " 人</td>"
 		    "<th>核对授权</th><td>已签署（入户调查 ", num(r, "household_size"));
-	esc(sb, str(auth, "visit_date"));
+	strbuf_add_html(sb, str(auth, "visit_date"));
 	strbuf_addf(sb, "，案件 %" PRId64 "）</td></tr></table>", num(auth, "case_id"));
 }
 
@@ -189,16 +174,16 @@ static void verdict_section(struct strbuf *sb, json_t *r)
 	size_t i;
 	json_t *reason;
 	strbuf_addstr(sb, "<div class=\"verdict\">核对结论：");
-	esc(sb, str(r, "verdict_zh"));
+	strbuf_add_html(sb, str(r, "verdict_zh"));
 	strbuf_addstr(sb, " <span class=\"en\">");
-	esc(sb, str(r, "verdict_en"));
+	strbuf_add_html(sb, str(r, "verdict_en"));
 	strbuf_addstr(sb, "</span></div><h2>一、核对理由及依据记录</h2><ol>");
 	json_array_foreach(json_object_get(r, "reasons"), i, reason) {
 		strbuf_addf(sb, "<li class=\"%s\">",
 			    strcmp(str(reason, "kind"), "exclusion") == 0 ? "exclusion" : "plain");
-		esc(sb, str(reason, "text_zh"));
+		strbuf_add_html(sb, str(reason, "text_zh"));
 		strbuf_addstr(sb, "<br><span class=\"en\">");
-		esc(sb, str(reason, "text_en"));
+		strbuf_add_html(sb, str(reason, "text_en"));
 		strbuf_addstr(sb, "</span>");
 		add_records(sb, json_object_get(reason, "records"));
 		strbuf_addstr(sb, "</li>");
@@ -214,11 +199,11 @@ static void members_section(struct strbuf *sb, json_t *r)
 		      "<th>身份证号码</th><th>状态</th></tr>");
 	json_array_foreach(json_object_get(r, "members"), i, m) {
 		strbuf_addstr(sb, "<tr><td>");
-		esc(sb, str(m, "name"));
+		strbuf_add_html(sb, str(m, "name"));
 		strbuf_addstr(sb, "</td><td>");
-		esc(sb, label(str(m, "relation")));
+		strbuf_add_html(sb, label(str(m, "relation")));
 		strbuf_addstr(sb, "</td><td>");
-		esc(sb, str(m, "id_number"));
+		strbuf_add_html(sb, str(m, "id_number"));
 		strbuf_addf(sb, "</td><td>%s</td></tr>",
 			    json_is_true(json_object_get(m, "deceased")) ? "已死亡（不计入）" : "在世");
 	}
@@ -240,9 +225,9 @@ static void income_section(struct strbuf *sb, json_t *r)
 		      "<th>月额（元）</th><th>计入</th></tr>");
 	json_array_foreach(json_object_get(inc, "items"), i, it) {
 		strbuf_addstr(sb, "<tr><td>");
-		esc(sb, str(it, "name"));
+		strbuf_add_html(sb, str(it, "name"));
 		strbuf_addstr(sb, "</td><td>");
-		esc(sb, str(it, "kind_zh"));
+		strbuf_add_html(sb, str(it, "kind_zh"));
 		strbuf_addstr(sb, "</td><td>");
 		add_yuan(sb, num(it, "monthly_fen"));
 		strbuf_addf(sb, "</td><td>%s</td></tr>",
@@ -303,7 +288,7 @@ static void standards_section(struct strbuf *sb, json_t *r)
 		    strcmp(str(s, "area_kind"), "urban") == 0 ? "城市" : "农村", num(s, "year"));
 	add_yuan(sb, num(s, "dibao_fen"));
 	strbuf_addstr(sb, " 元/人·月（");
-	esc(sb, str(s, "dibao_label"));
+	strbuf_add_html(sb, str(s, "dibao_label"));
 	strbuf_addstr(sb, "）</td></tr>");
 	strbuf_addf(sb, "<tr><th>低保边缘标准（%" PRId64 "%%）</th><td>", num(s, "edge_factor_percent"));
 	add_yuan(sb, num(s, "edge_fen"));
@@ -318,9 +303,9 @@ static void standards_section(struct strbuf *sb, json_t *r)
 	strbuf_addf(sb, " 元/年；刚性支出超过家庭收入 %" PRId64 "%%</td></tr>",
 		    num(s, "rigid_share_percent"));
 	strbuf_addstr(sb, "<tr><th>核对标准</th><td>自 ");
-	esc(sb, str(s, "effective_from"));
+	strbuf_add_html(sb, str(s, "effective_from"));
 	strbuf_addstr(sb, " 起施行（");
-	esc(sb, str(s, "label"));
+	strbuf_add_html(sb, str(s, "label"));
 	strbuf_addstr(sb, "）</td></tr></table>");
 }
 

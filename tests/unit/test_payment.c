@@ -25,6 +25,7 @@
 #include "../../src/domain/program.h"
 #include "../../src/domain/registry.h"
 #include "../../src/store/store.h"
+#include "../../src/core/text.h"
 #include "../../src/core/banned.h"
 
 #define VILLAGE "500231103201"
@@ -149,16 +150,20 @@ static void masks_and_money(void **state)
 	idcard_mask("500231197905030115", out);
 	assert_string_equal(out, "500231********0115");
 
-	payment_format_yuan(123450, y);
+	text_yuan(123450, 1, y);
 	assert_string_equal(y, "1,234.50");
-	payment_format_yuan(5, y);
+	text_yuan(5, 1, y);
 	assert_string_equal(y, "0.05");
-	payment_format_yuan(123456789, y);
+	text_yuan(123456789, 1, y);
 	assert_string_equal(y, "1,234,567.89");
-	payment_format_yuan(-100, y);
+	text_yuan(-100, 1, y);
 	assert_string_equal(y, "-1.00");
-	payment_format_yuan(100000, y);
+	text_yuan(100000, 1, y);
 	assert_string_equal(y, "1,000.00");
+	text_yuan(INT64_MIN, 1, y);
+	assert_string_equal(y, "-92,233,720,368,547,758.08");
+	text_yuan(123456789, 0, y);
+	assert_string_equal(y, "1234567.89");
 
 	assert_int_equal(payment_parse_month("2026-11", &yy, &mm), 0);
 	assert_int_equal(yy, 2026);
