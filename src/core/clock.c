@@ -134,6 +134,19 @@ static int64_t clamp_days(int64_t days)
 	return days < lo ? lo : days > hi ? hi : days;
 }
 
+void clock_date_zh(const char *ymd, char out[24])
+{
+	int64_t days;
+	int y, m, d;
+
+	if (!ymd || clock_parse_date(ymd, &days) < 0) {
+		snprintf(out, 24, "%s", ymd ? ymd : "");
+		return;
+	}
+	clock_civil_from_days(days, &y, &m, &d);
+	snprintf(out, 24, "%d年%d月%d日", y, m, d);
+}
+
 void clock_format_date(int64_t days, char out[11])
 {
 	int y, m, d;

@@ -30,6 +30,9 @@ int64_t clock_today_china(void);             /* today's day number in China */
 void clock_format_utc(int64_t t, char out[21]);
 /* "YYYY-MM-DD" of a day number; out 11 bytes. */
 void clock_format_date(int64_t days, char out[11]);
+/* "2026-08-26" as people write it in Chinese, "2026年8月26日"; text that is
+ * not a date is copied as it is.  out 24 bytes. */
+void clock_date_zh(const char *ymd, char out[24]);
 /* Parse "YYYY-MM-DD" (exactly); 0 and *days on success, -1 otherwise. */
 int clock_parse_date(const char *s, int64_t *days);
 /* Parse "YYYY-MM-DDTHH:MM:SSZ"; 0 on success, -1 otherwise. */

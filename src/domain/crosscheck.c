@@ -495,9 +495,11 @@ static int check_paid_after_death(struct cc *c, struct err *e)
 			crosscheck_yuan(cur->suspected, yuan, sizeof(yuan));
 			/* the program code was kept in summary until the first rewrite */
 			snprintf(program, sizeof(program), "%s", store_col_text(st, 7));
+			char died[24];
+			clock_date_zh(x->date, died);
 			snprintf(cur->summary, sizeof(cur->summary),
-				 "%s于%s死亡，此后仍发放%s %" PRId64 " 个月，共%s",
-				 x->name, x->date, program_label(c, program), months, yuan);
+				 "%s于%s死亡，此后仍发放%s%" PRId64 "个月，共%s",
+				 x->name, died, program_label(c, program), months, yuan);
 		}
 		store_finalize(st);
 	}
@@ -580,9 +582,11 @@ static int asset_finding(struct cc *c, const struct asset *x, const char *what,
 		return rc < 0 ? rc : 0;
 	cand->suspected = sum;
 	crosscheck_yuan(sum, yuan, sizeof(yuan));
+	char registered[24];
+	clock_date_zh(x->date, registered);
 	snprintf(cand->summary, sizeof(cand->summary),
-		 "%s名下%s（%s登记），登记后仍发放救助 %" PRId64 " 笔，共%s",
-		 x->name, what, x->date, n, yuan);
+		 "%s名下%s（%s登记），登记后仍发放救助%" PRId64 "笔，共%s",
+		 x->name, what, registered, n, yuan);
 	c->found++;
 	count(c, "asset_while_paid", 1, 0);
 	return 0;

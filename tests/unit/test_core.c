@@ -601,6 +601,14 @@ static void clock_parsers_reject_anything_but_the_exact_shape(void **state)
 	assert_int_equal(v, clock_days_from_civil(2024, 2, 29));
 	clock_format_date(v, out);
 	assert_string_equal(out, "2024-02-29");
+
+	char zh[24];
+	clock_date_zh("2026-08-06", zh);
+	assert_string_equal(zh, "2026年8月6日");
+	clock_date_zh("2026-02-30", zh);      /* not a date: shown as given */
+	assert_string_equal(zh, "2026-02-30");
+	clock_date_zh(NULL, zh);
+	assert_string_equal(zh, "");
 }
 
 static void clock_today_in_china_turns_at_16_utc(void **state)
