@@ -658,42 +658,78 @@ int payment_run_get(struct store *s, const struct actor *a, int64_t id,
 
 /* === generate === */
 
+/* One enrollment to pay, with what its line needs (one query for all). */
 struct cand {
-	int64_t enrollment, household, person, head, decided;
+	int64_t enrollment, household, person, head, decided, members, account_id;
 	char region[13], area[8];
+	char payee[LIMIT_NAME_BYTES + 1], bank[128], account[64];
 };
 
-static int household_income(struct store *s, int64_t household, int64_t members,
-			    struct payment_facts *f, struct err *e)
+/* The statements run once per line, prepared once per run: the two
+ * income lookups of the gap rule and the line's insert. */
+struct income_stmts {
+	struct store_stmt *visit, *verification, *insert;
+};
+
+static int income_prepare(struct store *s, struct income_stmts *q, struct err *e)
 {
-	struct store_stmt *st = NULL;
-	char visit_at[24] = "", verif_at[24] = "";
+	int rc;
+
+	memset(q, 0, sizeof(*q));
+	/* A visit belongs to the household directly or through its case. */
+	if ((rc = store_query(s, &q->visit, e,
+		"SELECT declared_income_fen, created_at FROM ("
+		" SELECT declared_income_fen, created_at, id FROM visits WHERE household_id = $1"
+		" UNION ALL SELECT v.declared_income_fen, v.created_at, v.id FROM visits v"
+		" JOIN cases c ON c.id = v.case_id WHERE c.household_id = $1)"
+		" ORDER BY created_at DESC, id DESC LIMIT 1", "i", (int64_t)0)) < 0)
+		return rc;
+	if ((rc = store_query(s, &q->verification, e,
+		"SELECT per_capita_income_fen, created_at FROM verifications WHERE household_id = $1"
+		" ORDER BY created_at DESC, id DESC LIMIT 1", "i", (int64_t)0)) < 0)
+		return rc;
+	return store_query(s, &q->insert, e,
+		"INSERT INTO payment_lines (run_id, enrollment_id, program, month, household_id,"
+		" person_id, region_code, payee_name, members, amount_fen, basis, bank_account_id,"
+		" bank, account_no, status, created_at, updated_at) VALUES ($1, $2, $3, $4,"
+		" NULLIF($5, 0), NULLIF($6, 0), $7, $8, $9, $10, $11, NULLIF($12, 0), $13, $14,"
+		" 'pending', $15, $15)", "");
+}
+
+static void income_release(struct income_stmts *q)
+{
+	store_finalize(q->visit);
+	store_finalize(q->verification);
+	store_finalize(q->insert);
+}
+
+/* The newest of the stmt's one row for household: its income and time. */
+static int newest(struct store *s, struct store_stmt *st, int64_t household,
+		  int64_t *fen, char at[24], struct err *e)
+{
+	int rc;
+
+	at[0] = '\0';
+	if ((rc = store_rebind(s, st, e, "i", household)) < 0)
+		return rc;
+	if ((rc = store_step(st, e)) == STORE_ROW) {
+		*fen = store_col_int64(st, 0);
+		snprintf(at, 24, "%s", store_col_text(st, 1));
+	}
+	return rc < 0 ? rc : 0;
+}
+
+static int household_income(struct store *s, struct income_stmts *q, int64_t household,
+			    int64_t members, struct payment_facts *f, struct err *e)
+{
+	char visit_at[24], verif_at[24];
 	int64_t visit_fen = 0, verif_fen = 0;
 	int rc;
 
-	if ((rc = store_query(s, &st, e,
-		"SELECT declared_income_fen, created_at FROM visits WHERE household_id = $1"
-		" OR case_id IN (SELECT id FROM cases WHERE household_id = $1)"
-		" ORDER BY created_at DESC, id DESC LIMIT 1", "i", household)) < 0)
+	if ((rc = newest(s, q->visit, household, &visit_fen, visit_at, e)) < 0 ||
+	    (rc = newest(s, q->verification, household, &verif_fen, verif_at, e)) < 0)
 		return rc;
-	if ((rc = store_step(st, e)) == STORE_ROW) {
-		visit_fen = store_col_int64(st, 0);
-		snprintf(visit_at, sizeof(visit_at), "%s", store_col_text(st, 1));
-	}
-	store_finalize(st);
-	if (rc < 0)
-		return rc;
-	if ((rc = store_query(s, &st, e,
-		"SELECT per_capita_income_fen, created_at FROM verifications WHERE household_id = $1"
-		" ORDER BY created_at DESC, id DESC LIMIT 1", "i", household)) < 0)
-		return rc;
-	if ((rc = store_step(st, e)) == STORE_ROW) {
-		verif_fen = store_col_int64(st, 0) * members;
-		snprintf(verif_at, sizeof(verif_at), "%s", store_col_text(st, 1));
-	}
-	store_finalize(st);
-	if (rc < 0)
-		return rc;
+	verif_fen *= members;
 	if (visit_at[0] && strcmp(visit_at, verif_at) >= 0) {
 		f->have_income = 1;
 		f->income_fen = visit_fen;
@@ -708,28 +744,20 @@ static int household_income(struct store *s, int64_t household, int64_t members,
 
 /* One line for the candidate; *amount its amount. */
 static int insert_line(struct store *s, const struct program_config *pc,
-		       const struct payment_rule *rule, int64_t run_id,
-		       const char *program, const char *month, int year,
+		       const struct payment_rule *rule, struct income_stmts *q,
+		       int64_t run_id, const char *program, const char *month, int year,
 		       const struct cand *c, const char *now, int64_t *amount,
 		       struct err *e)
 {
-	struct store_stmt *st = NULL;
 	struct payment_facts f;
-	char payee[LIMIT_NAME_BYTES + 1] = "", bank[128] = "", account[64] = "";
-	int64_t members = 1, payee_id = c->person ? c->person : c->head, account_id = 0;
+	int64_t payee_id = c->person ? c->person : c->head;
 	json_t *basis = NULL;
+	char *btext;
 	int rc;
 
 	memset(&f, 0, sizeof(f));
 	f.decided_fen = c->decided;
-	if (c->household) {
-		if ((rc = store_int64(s, &members, e, "SELECT count(*) FROM persons WHERE"
-				      " household_id = $1", "i", c->household)) < 0)
-			return rc;
-		if (members < 1)
-			members = 1;
-	}
-	f.members = members;
+	f.members = c->members > 0 ? c->members : 1;
 	if (rule->method == PAYMENT_GAP && c->household) {
 		const char *label = NULL;
 		struct err ignored;
@@ -739,46 +767,18 @@ static int insert_line(struct store *s, const struct program_config *pc,
 			f.have_standard = 1;
 			f.standard_label = label;
 		}
-		if ((rc = household_income(s, c->household, members, &f, e)) < 0)
+		if ((rc = household_income(s, q, c->household, f.members, &f, e)) < 0)
 			return rc;
 	}
 	*amount = payment_compute(rule, &f, &basis);
-	if (payee_id) {
-		if ((rc = store_query(s, &st, e, "SELECT name FROM persons WHERE id = $1", "i",
-				      payee_id)) < 0)
-			goto done;
-		if ((rc = store_step(st, e)) == STORE_ROW)
-			snprintf(payee, sizeof(payee), "%s", store_col_text(st, 0));
-		store_finalize(st);
-		if (rc < 0)
-			goto done;
-	}
-	if (c->household) {
-		if ((rc = store_query(s, &st, e, "SELECT id, bank, account_no FROM bank_accounts"
-				      " WHERE household_id = $1", "i", c->household)) < 0)
-			goto done;
-		if ((rc = store_step(st, e)) == STORE_ROW) {
-			account_id = store_col_int64(st, 0);
-			snprintf(bank, sizeof(bank), "%s", store_col_text(st, 1));
-			snprintf(account, sizeof(account), "%s", store_col_text(st, 2));
-		}
-		store_finalize(st);
-		if (rc < 0)
-			goto done;
-	}
-	char *btext = json_dumps(basis, JSON_COMPACT | JSON_SORT_KEYS);
-	rc = store_execv(s, e,
-		"INSERT INTO payment_lines (run_id, enrollment_id, program, month, household_id,"
-		" person_id, region_code, payee_name, members, amount_fen, basis, bank_account_id,"
-		" bank, account_no, status, created_at, updated_at) VALUES ($1, $2, $3, $4,"
-		" NULLIF($5, 0), NULLIF($6, 0), $7, $8, $9, $10, $11, NULLIF($12, 0), $13, $14,"
-		" 'pending', $15, $15)",
-		"iissiissiisisss", run_id, c->enrollment, program, month, c->household,
-		payee_id, c->region, payee[0] ? payee : "（未登记收款人）", members, *amount,
-		btext ? btext : "{}", account_id, account_id ? bank : NULL,
-		account_id ? account : NULL, now);
+	btext = json_dumps(basis, JSON_COMPACT | JSON_SORT_KEYS);
+	rc = store_rebind(s, q->insert, e, "iissiissiisisss", run_id, c->enrollment, program, month, c->household,
+		payee_id, c->region, c->payee[0] ? c->payee : "（未登记收款人）", f.members,
+		*amount, btext ? btext : "{}", c->account_id, c->account_id ? c->bank : NULL,
+		c->account_id ? c->account : NULL, now);
+	if (rc == 0 && (rc = store_step(q->insert, e)) > 0)
+		rc = 0;
 	free(btext);
-done:
 	json_decref(basis);
 	return rc;
 }
@@ -800,6 +800,7 @@ int payment_generate(struct store *s, const struct actor *a,
 	const struct payment_rule *rule;
 	struct store_stmt *st = NULL;
 	struct cand *cands = NULL;
+	struct income_stmts income = { 0 };
 	size_t n = 0, cap = 0;
 	int64_t total = 0, id = 0;
 	json_t *runs = NULL, *run = NULL;
@@ -829,8 +830,13 @@ int payment_generate(struct store *s, const struct actor *a,
 	rc = store_query(s, &st, e,
 		"SELECT e.id, COALESCE(e.household_id, 0), COALESCE(e.person_id, 0),"
 		" COALESCE(h.head_person_id, 0), e.amount_fen,"
-		" COALESCE(h.region_code, e.region_code), COALESCE(h.area_kind, '')"
+		" COALESCE(h.region_code, e.region_code), COALESCE(h.area_kind, ''),"
+		" (SELECT count(*) FROM persons m WHERE m.household_id = e.household_id),"
+		" COALESCE((SELECT name FROM persons p WHERE p.id ="
+		"   COALESCE(NULLIF(e.person_id, 0), h.head_person_id)), ''),"
+		" COALESCE(b.id, 0), COALESCE(b.bank, ''), COALESCE(b.account_no, '')"
 		" FROM enrollments e LEFT JOIN households h ON h.id = e.household_id"
+		" LEFT JOIN bank_accounts b ON b.household_id = e.household_id"
 		" WHERE e.program = $1 AND e.status = 'active' AND e.start_month <= $2"
 		" AND (e.end_month IS NULL OR e.end_month >= $2)"
 		" AND substr(COALESCE(h.region_code, e.region_code), 1, length($3)) = $3"
@@ -852,6 +858,11 @@ int payment_generate(struct store *s, const struct actor *a,
 		c->decided = store_col_int64(st, 4);
 		snprintf(c->region, sizeof(c->region), "%s", store_col_text(st, 5));
 		snprintf(c->area, sizeof(c->area), "%s", store_col_text(st, 6));
+		c->members = store_col_int64(st, 7);
+		snprintf(c->payee, sizeof(c->payee), "%s", store_col_text(st, 8));
+		c->account_id = store_col_int64(st, 9);
+		snprintf(c->bank, sizeof(c->bank), "%s", store_col_text(st, 10));
+		snprintf(c->account, sizeof(c->account), "%s", store_col_text(st, 11));
 	}
 	store_finalize(st);
 	if (rc < 0)
@@ -870,10 +881,12 @@ int payment_generate(struct store *s, const struct actor *a,
 		" created_at, updated_at) VALUES ($1, $2, $3, 'generating', NULLIF($4, 0), $5, $5)"
 		" RETURNING id", "sssis", program, month, a->region, a->user_id, now)) < 0)
 		goto fail;
+	if ((rc = income_prepare(s, &income, e)) < 0)
+		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		int64_t amount = 0;
-		if ((rc = insert_line(s, pc, rule, id, program, month, y, &cands[i], now,
-				      &amount, e)) < 0) {
+		if ((rc = insert_line(s, pc, rule, &income, id, program, month, y, &cands[i],
+				      now, &amount, e)) < 0) {
 			if (rc == ERR_CONFLICT)
 				rc = err_set(e, ERR_CONFLICT, NULL, "already_generated",
 					     "该月的发放明细已由他人同时生成，请刷新后查看",
@@ -882,6 +895,8 @@ int payment_generate(struct store *s, const struct actor *a,
 		}
 		total += amount;
 	}
+	income_release(&income);
+	memset(&income, 0, sizeof(income));
 	if ((rc = store_execv(s, e, "UPDATE payment_runs SET lines = $1, total_fen = $2"
 			      " WHERE id = $3", "iii", (int64_t)n, total, id)) < 0)
 		goto fail;
@@ -913,6 +928,7 @@ int payment_generate(struct store *s, const struct actor *a,
 	*out = json_pack("{s:o, s:I, s:o}", "run", run, "added", (json_int_t)n, "runs", runs);
 	goto cleanup;
 fail:
+	income_release(&income);
 	store_rollback(s);
 cleanup:
 	free(cands);

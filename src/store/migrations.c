@@ -406,6 +406,9 @@ static const char m003_monitoring[] =
 static const char m004_supervision[] =
 	/* The staff member's own ID number: links an account to the
 	 * close-relative register (staff deciding their relatives' cases). */
+	/* The newest income of a household, for each line of a payment run. */
+	"CREATE INDEX visits_household ON visits(household_id, created_at);"
+	"CREATE INDEX verifications_household ON verifications(household_id, created_at);"
 	"ALTER TABLE users ADD COLUMN id_number TEXT;"
 	"CREATE INDEX users_id_number ON users(id_number);"
 

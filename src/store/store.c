@@ -168,6 +168,19 @@ int store_query(struct store *s, struct store_stmt **out, struct err *e,
 	return rc;
 }
 
+int store_rebind(struct store *s, struct store_stmt *st, struct err *e,
+		 const char *types, ...)
+{
+	va_list ap;
+	int rc;
+
+	s->ops->reset(st);
+	va_start(ap, types);
+	rc = bind_all(s, st, types, &ap, e);
+	va_end(ap);
+	return rc;
+}
+
 /* Step to the end so every row of e.g. "UPDATE ... RETURNING" is done. */
 static int step_to_done(struct store_stmt *st, struct err *e)
 {

@@ -109,6 +109,11 @@ void store_rollback(struct store *s);
  */
 int store_query(struct store *s, struct store_stmt **out, struct err *e,
 		const char *sql, const char *types, ...);
+/* Run a statement of store_query again: reset it and bind new parameters
+ * (same letters as store_query), ready to step.  For a statement run once
+ * per row of a batch, prepared once. */
+int store_rebind(struct store *s, struct store_stmt *st, struct err *e,
+		 const char *types, ...);
 /* Prepare, bind, step until done, finalize: for INSERT/UPDATE/DELETE. */
 int store_execv(struct store *s, struct err *e, const char *sql,
 		const char *types, ...);

@@ -258,6 +258,26 @@ static void every_parameter_type_binds(void **state)
 	store_finalize(st);
 }
 
+/* One statement run per row of a batch: each rebind replaces every value. */
+static void a_statement_runs_again_with_new_parameters(void **state)
+{
+	struct fixture *f = *state;
+	struct store_stmt *st = NULL;
+
+	assert_int_equal(store_query(f->s, &st, &f->e, "SELECT $1 * 2, $2", "is",
+				     (int64_t)1, "甲"), 0);
+	assert_int_equal(store_step(st, &f->e), STORE_ROW);
+	assert_int_equal(store_col_int64(st, 0), 2);
+	for (int64_t i = 10; i < 13; i++) {
+		assert_int_equal(store_rebind(f->s, st, &f->e, "in", i), 0);
+		assert_int_equal(store_step(st, &f->e), STORE_ROW);
+		assert_int_equal(store_col_int64(st, 0), 2 * i);
+		assert_true(store_col_is_null(st, 1));
+		assert_int_equal(store_step(st, &f->e), STORE_DONE);
+	}
+	store_finalize(st);
+}
+
 static void null_column_reads_as_empty_text(void **state)
 {
 	struct fixture *f = *state;
@@ -712,6 +732,7 @@ int main(void)
 		cmocka_unit_test(postgresql_uri_is_refused_until_the_driver_is_built_in),
 		T(parameters_bind_by_number_even_out_of_order),
 		T(every_parameter_type_binds),
+		T(a_statement_runs_again_with_new_parameters),
 		T(null_column_reads_as_empty_text),
 		T(duplicate_in_unique_column_is_conflict_unique),
 		T(foreign_key_violation_is_invalid_constraint),
