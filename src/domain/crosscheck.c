@@ -701,9 +701,11 @@ static int check_duplicate_enrollment(struct cc *c, struct err *e)
 		"SELECT en.id, en.program, en.person_id, en.household_id, en.region_code,"
 		" en.amount_fen, en.start_month, en.status, p.name"
 		" FROM enrollments en JOIN persons p ON p.id = en.person_id"
-		" WHERE en.status IN ('active', 'suspended') AND EXISTS (SELECT 1 FROM"
-		"   enrollments o WHERE o.person_id = en.person_id AND o.program = en.program"
-		"   AND o.id <> en.id AND o.status IN ('active', 'suspended'))"
+		" JOIN (SELECT person_id, program FROM enrollments"
+		"   WHERE status IN ('active', 'suspended') AND person_id IS NOT NULL"
+		"   GROUP BY person_id, program HAVING count(*) > 1) d"
+		"   ON d.person_id = en.person_id AND d.program = en.program"
+		" WHERE en.status IN ('active', 'suspended')"
 		" ORDER BY en.person_id, en.program, en.id", "");
 	if (rc < 0)
 		return rc;

@@ -409,6 +409,8 @@ static const char m004_supervision[] =
 	/* The newest income of a household, for each line of a payment run. */
 	"CREATE INDEX visits_household ON visits(household_id, created_at);"
 	"CREATE INDEX verifications_household ON verifications(household_id, created_at);"
+	/* Cross-checks look enrollments up by person (double enrollment, deaths). */
+	"CREATE INDEX enrollments_person ON enrollments(person_id, program);"
 	"ALTER TABLE users ADD COLUMN id_number TEXT;"
 	"CREATE INDEX users_id_number ON users(id_number);"
 
