@@ -952,16 +952,13 @@ int payment_run_action(struct store *s, const struct actor *a, int64_t id,
 	    (rc = payment_run_load(s, id, &r, e)) < 0 ||
 	    (rc = payment_require_scope(a, &r, e)) < 0)
 		return rc;
-	if (!action || (strcmp(action, "approve") != 0 && strcmp(action, "reject") != 0 &&
-			strcmp(action, "pay") != 0)) {
-		rc = err_setf(e, ERR_CONFLICT, "action", "transition",
-			      "不能执行“%s”；可执行：approve、reject、pay（对账请导入银行回盘）",
-			      "“%s” is not a run action; allowed: approve, reject, pay"
-			      " (reconcile by importing the bank's return file)",
-			      action ? action : "");
-		snprintf(e->allowed, sizeof(e->allowed), "%s", "approve,reject,pay");
-		return rc;
-	}
+	/* submit is generation's own step; reconcile comes with the return file. */
+	if (action && (strcmp(action, "submit") == 0 || strcmp(action, "reconcile") == 0))
+		return err_setf(e, ERR_CONFLICT, "action", "transition",
+				"“%s”不能直接执行：生成时自动提交，对账请导入银行回盘",
+				"“%s” is not done directly: generating submits, the bank's"
+				" return file reconciles", action);
+	/* Any other action: the workflow answers with what this state allows. */
 	wf_record_of(&r, &w);
 	if ((rc = workflow_check(&wf_payment_run, &w, a, action, reason, &row, e)) < 0)
 		return rc;
