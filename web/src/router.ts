@@ -26,6 +26,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/m/cases/:id', name: 'phone-case', component: () => import('./views/phone/CaseView.vue'), meta: { roles: FIELD } },
   { path: '/m/cases/:id/visit', name: 'visit', component: () => import('./views/phone/VisitView.vue'), meta: { roles: FIELD } },
   { path: '/m/cases/:id/route', name: 'route', component: () => import('./views/phone/RouteView.vue'), meta: { roles: FIELD } },
+  { path: '/m/filings', name: 'phone-filings', component: () => import('./views/phone/FilingsView.vue'), meta: { roles: FIELD } },
   { path: '/m/households/:id/timeline', name: 'phone-timeline', component: () => import('./views/phone/TimelineView.vue') },
 
   // console (W2)
