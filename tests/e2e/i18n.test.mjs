@@ -54,7 +54,7 @@ function pagesByRole() {
   return [
     { user: null, viewport: PHONE, paths: ['/login'] },
     { user: 'couriera', viewport: PHONE, paths: ['/m', '/m/report', '/m/my-reports'] },
-    { user: 'assistanta', viewport: PHONE, paths: ['/m', '/m/queue', `/m/cases/${c}`, `/m/cases/${c}/visit`, `/m/cases/${c}/route`, `/m/households/${fx.hh.id}/timeline`] },
+    { user: 'assistanta', viewport: PHONE, paths: ['/m', '/m/queue', `/m/cases/${c}`, `/m/cases/${c}/visit`, `/m/cases/${c}/route`, `/m/households/${fx.hh.id}/timeline`, '/m/filings'] },
     { user: 'rev_civil', viewport: DESKTOP, paths: ['/c', '/c/referrals', `/c/referrals/${fx.dibao.id}`, `/c/cases/${fx.routed.case.id}`, '/c/dashboard', '/c/payments', '/c/relatives', '/c/findings'] },
     { user: 'commanderz', viewport: DESKTOP, paths: ['/c', '/c/escalations', '/c/dashboard'] },
     { user: 'admin', viewport: DESKTOP, paths: ['/c', '/c/search', `/c/persons/${fx.man.id}`, '/c/users', '/c/audit', '/c/dashboard', `/c/figures/items?metric=discovered&township=${ZHOUJIA}&month=${month}`,
