@@ -9,7 +9,7 @@
 #   make bench      the monitoring benchmark: civicare vs DuckDB vs sqlite3
 
 CC      ?= gcc
-PKGS    := libmicrohttpd jansson sqlite3 libsodium xlsxwriter
+PKGS    := libmicrohttpd jansson sqlite3 libsodium xlsxwriter zlib
 COMMIT  := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 WARN    := -Wall -Wextra -Wmissing-prototypes -Wstrict-prototypes -Wshadow \
@@ -32,7 +32,7 @@ ASANUNITS:= $(UNITSRCS:tests/unit/%.c=build/asan/tests/%)
 # Debian packages the build and the tests need (installed by `make deps`).
 DEB_PKGS := gcc make pkg-config git curl sqlite3 libmicrohttpd-dev libjansson-dev \
             libsqlite3-dev libsodium-dev libcmocka-dev libxlsxwriter-dev \
-            chromium fonts-noto-cjk time clang python3-openpyxl
+            chromium fonts-noto-cjk time clang python3-openpyxl zlib1g-dev
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 DB       ?= civicare.db

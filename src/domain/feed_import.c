@@ -36,6 +36,7 @@
 #include "../core/clock.h"
 #include "../core/csv.h"
 #include "../core/limits.h"
+#include "../core/xlsx.h"
 #include "../core/banned.h"
 
 /* === the set of rows seen in this file === */
@@ -532,7 +533,10 @@ static int run_import(struct import *im, const struct actor *actor,
 		return rc;
 	if (existing)
 		return load_existing(im->s, existing, r, e);
-	if ((rc = csv_decode(bytes, len, &text, e)) < 0)
+	/* An XLSX (a ZIP, or an encrypted Office file) becomes CSV text first. */
+	rc = xlsx_sniff(bytes, len) ? xlsx_to_csv(bytes, len, &text, e)
+				    : csv_decode(bytes, len, &text, e);
+	if (rc < 0)
 		return rc;
 	snprintf(r->encoding, sizeof(r->encoding), "%s", text.encoding);
 	csv_init(&im->csv, text.p, text.len);

@@ -922,15 +922,19 @@ static int64_t body_limit(const struct request *rq)
 	       : csv_route(rq) ? LIMIT_IMPORT_BYTES : LIMIT_BODY_BYTES;
 }
 
-/* text/csv (or a generic binary type: department files come as they come). */
+/* text/csv, XLSX (or a generic binary type: department files come as they
+ * come); the import tells the two apart by their bytes. */
 static int is_data_file_type(const char *ct)
 {
+	static const char xlsx[] =
+		"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 	size_t n = ct ? strcspn(ct, ";") : 0;
 	while (n && ct[n - 1] == ' ')
 		n--;
 	return ct && ((n == 8 && strncasecmp(ct, "text/csv", 8) == 0) ||
 		      (n == 24 && strncasecmp(ct, "application/octet-stream", 24) == 0) ||
-		      (n == 24 && strncasecmp(ct, "application/vnd.ms-excel", 24) == 0));
+		      (n == 24 && strncasecmp(ct, "application/vnd.ms-excel", 24) == 0) ||
+		      (n == sizeof(xlsx) - 1 && strncasecmp(ct, xlsx, n) == 0));
 }
 
 static int is_image_type(const char *ct)
@@ -950,7 +954,8 @@ static void check_body_headers(struct request *rq, int64_t length)
 	if (csv_route(rq)) {
 		if (!is_data_file_type(ct)) {
 			err_set(&rq->late, ERR_MEDIA_TYPE, "body", NULL,
-				"数据文件须以 text/csv 上传", "a data file must be sent as text/csv");
+				"数据文件须以 text/csv 或 XLSX 上传",
+				"a data file must be sent as text/csv or XLSX");
 			rq->has_late = 1;
 		}
 		return;

@@ -252,3 +252,67 @@ describe('through the CLI', () => {
     assert.match(r2.stderr, /no_such_feed/);
   });
 });
+
+// An XLSX workbook (written by openpyxl, as departments' Excel does) goes
+// through the same checks as a CSV file: text cells, numbers, a gap where
+// row 4 is missing, one row with a wrong check character rejected with its
+// spreadsheet row as its line; the same workbook again changes nothing.
+describe('an XLSX file', () => {
+  let srv;
+  const it = serverTest(() => srv);
+  const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+  before(async () => { srv = await startServer({ tag: 'feeds-xlsx' }); });
+  after(async () => { await srv?.stop(); });
+
+  it('imports the good rows, rejects the bad one with its row number, and the same file again changes nothing', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const ids = [makeIdNumber({}), makeIdNumber({}), makeIdNumber({})];
+    const wrong = ids[2].slice(0, 17) + (ids[2][17] === '1' ? '2' : '1');
+    const rows = [
+      ['参保人身份证号码', '结算日期', '医疗总费用', '个人自付', '诊断类别'],   // row 1
+      [ids[0], '2026-03-01', 1234.56, 800, '住院,手术'],                   // row 2
+      [wrong, '2026-03-02', 100, 50, '门诊'],                              // row 3: wrong check character
+      null,                                                                 // row 4: empty
+      [ids[1], '2026-03-04', 300, 120.5, '他说"复诊"\n门诊'],               // row 5
+    ];
+    const file = join(srv.dir, 'settlements.xlsx');
+    const py = 'import json,sys,openpyxl\n'
+      + 'wb=openpyxl.Workbook(); ws=wb.active\n'
+      + 'for i,r in enumerate(json.loads(sys.argv[2])):\n'
+      + '  for j,v in enumerate(r or []): ws.cell(row=i+1,column=j+1,value=v)\n'
+      + 'wb.save(sys.argv[1])\n';
+    const PY = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+    const g = spawnSync(PY, ['-c', py, file, JSON.stringify(rows)], { encoding: 'utf8' });
+    assert.equal(g.status, 0, `openpyxl: ${g.stderr}`);
+    const bytes = readFileSync(file);
+    assert.deepEqual([...bytes.subarray(0, 4)], [0x50, 0x4b, 3, 4], 'a ZIP');
+
+    const admin = await srv.as('admin');
+    const post = () => admin.request('POST', '/api/feeds/medical_settlements/imports?file_name=settlements.xlsx',
+      { raw: bytes, contentType: XLSX_TYPE });
+    const j = assertStatus(await post(), 201);
+    const where = JSON.stringify(j).slice(0, 800);
+    assert.equal(j.encoding, 'XLSX', where);
+    assert.equal(j.rows_total, 3, `three data rows (the empty row is skipped): ${where}`);
+    assert.equal(j.rows_imported, 2, where);
+    assert.equal(j.rows_rejected, 1, where);
+    assert.deepEqual(j.rejected.map((x) => x.line), [3], `the rejected row's line is its spreadsheet row: ${where}`);
+    assert.equal(j.rejected[0].field, 'id_number', where);
+    assert.match(j.rejected[0].reason_en, /check/i, where);
+    const recs = await records(srv.db, j.batch_id);
+    assert.deepEqual(recs.map((r) => r.line), [2, 5]);
+    assert.deepEqual(recs.map((r) => r.id_number), [ids[0], ids[1]]);
+    assert.equal(recs[0].data.total_fen, 123456, 'the number 1234.56 -> 123456 fen');
+    assert.equal(recs[0].data.self_paid_fen, 80000);
+    assert.equal(recs[0].data.diagnosis_class, '住院,手术');
+    assert.equal(recs[1].data.self_paid_fen, 12050);
+    assert.equal(recs[1].data.diagnosis_class, '他说"复诊"\n门诊', 'quotes and a line break inside a cell');
+
+    const before1 = await counts(srv.db);
+    const again = assertStatus(await post(), 200);
+    assert.equal(again.existing, true);
+    assert.equal(again.batch_id, j.batch_id, 'the earlier batch');
+    assert.deepEqual(await counts(srv.db), before1, 'no batch and no record added');
+  });
+});
