@@ -18,6 +18,9 @@
  *            instructions and CDATA), names compared without their
  *            namespace prefix, and the text of <v> and <t> taken up to the
  *            next '<'.  Slices into the inflated buffer, no copies.
+ *   styles   xl/styles.xml (optional, never fatal): which cell styles show
+ *            a date, so that a date cell's serial number becomes
+ *            YYYY-MM-DD (clock.h day numbers, 1900 or 1904 system).
  *   sheet    rows and cells in order, written with csv_append_field as the
  *            CSV reader expects; see xlsx.h for what each cell type becomes.
  *
@@ -32,6 +35,7 @@
 #include <zlib.h>
 
 #include "xlsx.h"
+#include "clock.h"
 #include "strbuf.h"
 #include "../core/banned.h"
 
@@ -684,12 +688,57 @@ static int sst_load(const struct zip *z, struct sst *s, struct err *e)
 
 /* === the first worksheet === */
 
+/* Digits only, at most max: 0 and *out, or -1. */
+static int parse_count(const char *p, size_t n, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (n == 0 || n > 10)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(p[i] - '0');
+	}
+	if (v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* An attribute that is "1" or "true". */
+static int attr_true(const struct tag *t, const char *name)
+{
+	const char *v;
+	size_t n;
+
+	return tag_attr(t, name, 0, &v, &n) &&
+	       ((n == 1 && v[0] == '1') || (n == 4 && memcmp(v, "true", 4) == 0));
+}
+
+/* A relationship target as a part name: relative to xl/, or absolute
+ * from the package root. */
+static void rel_target(struct strbuf *path, const char *v, size_t vn)
+{
+	strbuf_reset(path);
+	if (vn && v[0] == '/') {
+		v++;
+		vn--;
+	} else {
+		strbuf_addstr(path, "xl/");
+	}
+	add_decoded(path, v, vn, 0);
+}
+
 /*
  * The part name of the workbook's first sheet: the r:id of the first
  * <sheet> in xl/workbook.xml, looked up in its relationships.  1 and
  * path, 0 when the parts do not say (the caller falls back), <0 error.
+ * On the way: *date1904 from <workbookPr date1904="1"/>, and the styles
+ * part's name in styles (left empty when the relationships do not say).
  */
-static int first_sheet(const struct zip *z, struct strbuf *path, struct err *e)
+static int first_sheet(const struct zip *z, struct strbuf *path,
+		       struct strbuf *styles, int *date1904, struct err *e)
 {
 	struct blob wb = { 0 }, rels = { 0 };
 	struct xml x;
@@ -699,10 +748,13 @@ static int first_sheet(const struct zip *z, struct strbuf *path, struct err *e)
 	size_t vn;
 	int rc, found = 0;
 
+	*date1904 = 0;
 	if ((rc = zip_get(z, "xl/workbook.xml", &wb, e)) <= 0)
 		goto cleanup;
 	xml_init(&x, &wb);
-	while ((rc = xml_tag(&x, &t, e)) == 1)
+	while ((rc = xml_tag(&x, &t, e)) == 1) {
+		if (!t.end && tag_is(&t, "workbookPr"))
+			*date1904 = attr_true(&t, "date1904");
 		if (!t.end && tag_is(&t, "sheet")) {
 			if (tag_attr(&t, "id", 1, &v, &vn) && vn < sizeof(rid)) {
 				memcpy(rid, v, vn);
@@ -710,33 +762,210 @@ static int first_sheet(const struct zip *z, struct strbuf *path, struct err *e)
 			}
 			break;
 		}
+	}
 	if (rc < 0 || !rid[0] ||
 	    (rc = zip_get(z, "xl/_rels/workbook.xml.rels", &rels, e)) <= 0)
 		goto cleanup;
 	xml_init(&x, &rels);
 	while ((rc = xml_tag(&x, &t, e)) == 1) {
-		if (t.end || !tag_is(&t, "Relationship") ||
-		    !tag_attr(&t, "Id", 0, &v, &vn) || vn != strlen(rid) ||
-		    memcmp(v, rid, vn) != 0)
+		if (t.end || !tag_is(&t, "Relationship") || !tag_attr(&t, "Target", 0, &v, &vn))
 			continue;
-		if (!tag_attr(&t, "Target", 0, &v, &vn))
-			break;
-		/* Relative to xl/, or absolute from the package root. */
-		strbuf_reset(path);
-		if (vn && v[0] == '/') {
-			v++;
-			vn--;
-		} else {
-			strbuf_addstr(path, "xl/");
+		{
+			const char *id, *type;
+			size_t idn, typen;
+
+			if (!styles->len && tag_attr(&t, "Type", 0, &type, &typen) &&
+			    typen >= 7 && memcmp(type + typen - 7, "/styles", 7) == 0)
+				rel_target(styles, v, vn);
+			if (!found && tag_attr(&t, "Id", 0, &id, &idn) &&
+			    idn == strlen(rid) && memcmp(id, rid, idn) == 0) {
+				rel_target(path, v, vn);
+				found = 1;
+			}
 		}
-		add_decoded(path, v, vn, 0);
-		found = 1;
-		break;
+		if (found && styles->len)
+			break;
 	}
+	if (rc > 0)
+		rc = 0;
 cleanup:
 	blob_release(&wb);
 	blob_release(&rels);
 	return rc < 0 ? rc : found;
+}
+
+/* === styles: which cells are dates === */
+
+/*
+ * Built-in number formats (ECMA-376 part 1, 18.8.30) that show a date:
+ * 14-17 and 22 (m/d/yy h:mm) in every language; 27-31, 36, 50-54, 57, 58
+ * in the zh-CN table (yyyy"年"m"月", m"月"d"日", yyyy"年"m"月"d"日" ...).
+ * 18-21, 45-47 and zh-CN 32-35, 55, 56 are times of day or durations:
+ * those stay numbers.
+ */
+static int builtin_date(uint64_t id)
+{
+	return (id >= 14 && id <= 17) || id == 22 || (id >= 27 && id <= 31) ||
+	       id == 36 || (id >= 50 && id <= 54) || id == 57 || id == 58;
+}
+
+/*
+ * 1 when a format code shows a date: it has y, d, 年, 月 or 日 outside
+ * "quoted literals", [bracketed sections] (colours, locales, [h]) and
+ * characters escaped by \, _ (a space as wide as) or * (fill).  An m
+ * alone is a month or a minute depending on its neighbours, so it does
+ * not decide: "hh:mm" and "mm:ss" are times.
+ */
+static int date_format(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+
+		if (c == '"') {
+			const char *q = memchr(p + i + 1, '"', n - i - 1);
+
+			if (!q)
+				return 0;
+			i = (size_t)(q - p);
+		} else if (c == '[') {
+			const char *q = memchr(p + i + 1, ']', n - i - 1);
+
+			if (!q)
+				return 0;
+			i = (size_t)(q - p);
+		} else if (c == '\\' || c == '_' || c == '*') {
+			i++;
+		} else if (c == 'y' || c == 'Y' || c == 'd' || c == 'D') {
+			return 1;
+		} else if (n - i >= 3 && (memcmp(p + i, "\xE5\xB9\xB4", 3) == 0 ||  /* 年 */
+					  memcmp(p + i, "\xE6\x9C\x88", 3) == 0 ||  /* 月 */
+					  memcmp(p + i, "\xE6\x97\xA5", 3) == 0)) { /* 日 */
+			return 1;
+		}
+	}
+	return 0;
+}
+
+struct numfmt {
+	uint32_t id;
+	int date;
+};
+
+static int numfmt_cmp(const void *a, const void *b)
+{
+	uint32_t x = ((const struct numfmt *)a)->id, y = ((const struct numfmt *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+/* What the styles say: date[i] for cell style (xf) i. */
+struct styles {
+	unsigned char *date;
+	size_t n;
+};
+
+/* The <numFmts> and <cellXfs> of a styles part; <0 when it is broken. */
+static int styles_parse(const struct blob *b, struct styles *st, struct err *e)
+{
+	struct numfmt *fmts = NULL;
+	uint32_t *xfs = NULL;
+	size_t nfmts = 0, nxfs = 0;
+	struct strbuf code = STRBUF_INIT;
+	struct xml x;
+	struct tag t;
+	int rc, in_fmts = 0, in_xfs = 0;
+
+	xml_init(&x, b);
+	while ((rc = xml_tag(&x, &t, e)) == 1) {
+		const char *v;
+		size_t vn;
+		uint64_t id = 0;
+
+		if (tag_is(&t, "numFmts")) {
+			in_fmts = !t.end && !t.empty;
+		} else if (tag_is(&t, "cellXfs")) {
+			in_xfs = !t.end && !t.empty;
+		} else if (t.end) {
+			continue;
+		} else if (in_fmts && tag_is(&t, "numFmt")) {
+			if (nfmts >= XLSX_STYLES_ITEMS) {
+				rc = -1;
+				break;
+			}
+			if (!tag_attr(&t, "numFmtId", 0, &v, &vn) ||
+			    parse_count(v, vn, UINT32_MAX, &id) < 0)
+				continue;
+			strbuf_reset(&code);
+			if (tag_attr(&t, "formatCode", 0, &v, &vn))
+				add_decoded(&code, v, vn, 0);
+			if (!fmts)
+				fmts = xmalloc(XLSX_STYLES_ITEMS * sizeof(*fmts));
+			fmts[nfmts].id = (uint32_t)id;
+			fmts[nfmts++].date = date_format(code.buf, code.len);
+		} else if (in_xfs && tag_is(&t, "xf")) {
+			if (nxfs >= XLSX_STYLES_ITEMS) {
+				rc = -1;
+				break;
+			}
+			/* No (or a wrong) numFmtId: General. */
+			if (tag_attr(&t, "numFmtId", 0, &v, &vn) &&
+			    parse_count(v, vn, UINT32_MAX, &id) < 0)
+				id = 0;
+			if (!xfs)
+				xfs = xmalloc(XLSX_STYLES_ITEMS * sizeof(*xfs));
+			xfs[nxfs++] = (uint32_t)id;
+		}
+	}
+	if (rc == 0 && nxfs) {
+		if (nfmts)
+			qsort(fmts, nfmts, sizeof(*fmts), numfmt_cmp);
+		st->date = xmalloc(nxfs);
+		st->n = nxfs;
+		for (size_t i = 0; i < nxfs; i++) {
+			struct numfmt key = { .id = xfs[i] }, *f = nfmts ?
+				bsearch(&key, fmts, nfmts, sizeof(*fmts), numfmt_cmp) : NULL;
+
+			/* A format the file defines wins over a built-in one. */
+			st->date[i] = (unsigned char)(f ? f->date : builtin_date(xfs[i]));
+		}
+	}
+	free(fmts);
+	free(xfs);
+	strbuf_release(&code);
+	return rc < 0 ? -1 : 0;
+}
+
+/*
+ * The styles part (its relationship, else xl/styles.xml).  Optional, and
+ * never fatal: when it is missing, larger than XLSX_STYLES_BYTES, damaged
+ * or has more than XLSX_STYLES_ITEMS formats or cell styles, no cell is
+ * taken as a date and dates stay serial numbers.
+ */
+static void styles_load(const struct zip *z, const char *path, struct styles *st)
+{
+	struct zip_entry ze;
+	struct blob b = { 0 };
+	struct err scratch;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	err_clear(&scratch);
+	rc = path && *path ? zip_find(z, path, &ze, &scratch) : 0;
+	if (rc == 0)
+		rc = zip_find(z, "xl/styles.xml", &ze, &scratch);
+	if (rc <= 0 || ze.usize > XLSX_STYLES_BYTES || zip_read(z, &ze, &b, &scratch) < 0)
+		return;
+	if (styles_parse(&b, st, &scratch) < 0) {
+		free(st->date);
+		memset(st, 0, sizeof(*st));
+	}
+	blob_release(&b);
+}
+
+static void styles_release(struct styles *st)
+{
+	free(st->date);
+	memset(st, 0, sizeof(*st));
 }
 
 enum cell_type { CELL_NUMBER, CELL_SHARED, CELL_INLINE, CELL_BOOL, CELL_DATE, CELL_TEXT };
@@ -760,24 +989,6 @@ static enum cell_type cell_type(const struct tag *t)
 		if (strlen(cell_types[i].name) == n && memcmp(cell_types[i].name, v, n) == 0)
 			return cell_types[i].type;
 	return CELL_TEXT;
-}
-
-/* Digits only, at most max: 0 and *out, or -1. */
-static int parse_count(const char *p, size_t n, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (n == 0 || n > 10)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return -1;
-		v = v * 10 + (uint64_t)(p[i] - '0');
-	}
-	if (v > max)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 /* "B12" -> 2: the column letters (the row digits are not needed); 0 when
@@ -839,11 +1050,70 @@ struct sheet {
 	uint64_t row;            /* the last row begun, 0 = none */
 	unsigned col;            /* the last cell seen in the row, 0 = none */
 	unsigned written;        /* the column of the last field written, 0 = none */
+	const struct styles *styles;
+	int date1904;            /* <workbookPr date1904="1"/>: serial 0 is 1904-01-01 */
 };
 
+#define XLSX_MAX_SERIAL 2958465   /* 9999-12-31 in the 1900 date system */
+
+/*
+ * A serial day number as "YYYY-MM-DD" (the date of a date-time: the
+ * fraction is the time of day, dropped).  The 1900 system counts
+ * 1900-01-01 as 1 and has Lotus's 1900-02-29 as 60, so serials below 61
+ * are one day later than they would be; the 1904 system counts
+ * 1904-01-01 as 0.  -1 (nothing added) for what is not a date there:
+ * not a plain decimal number, negative, above XLSX_MAX_SERIAL, 0 and 60
+ * in the 1900 system.
+ */
+static int add_serial_date(struct strbuf *sb, const char *p, size_t n, int date1904)
+{
+	char in[40], out[11], *end;
+	double d;
+	int64_t serial, days;
+	int y, m, dd;
+
+	if (n == 0 || n >= sizeof(in))
+		return -1;
+	memcpy(in, p, n);
+	in[n] = '\0';
+	if (strspn(in, "0123456789+-.eE") < n)
+		return -1;
+	errno = 0;
+	d = strtod(in, &end);
+	if (end != in + n || errno || !isfinite(d) || d < 0 || d >= XLSX_MAX_SERIAL + 1)
+		return -1;
+	serial = (int64_t)floor(d);
+	if (date1904)
+		days = clock_days_from_civil(1904, 1, 1) + serial;
+	else if (serial == 0 || serial == 60)
+		return -1;
+	else if (serial < 60)
+		days = clock_days_from_civil(1899, 12, 31) + serial;
+	else
+		days = clock_days_from_civil(1899, 12, 30) + serial;
+	clock_civil_from_days(days, &y, &m, &dd);
+	if (y > 9999)
+		return -1;
+	clock_format_date(days, out);
+	strbuf_addstr(sb, out);
+	return 0;
+}
+
+/* 1 when the <c> has a date style: s="N", cell style N shows a date. */
+static int cell_is_date(const struct sheet *s, const struct tag *t)
+{
+	const char *v;
+	size_t n;
+	uint64_t xf;
+
+	return s->styles && s->styles->n && tag_attr(t, "s", 0, &v, &n) &&
+	       parse_count(v, n, UINT32_MAX, &xf) == 0 && xf < s->styles->n &&
+	       s->styles->date[xf];
+}
+
 /* The text of a <v> as its cell type says. */
-static int cell_value(struct sheet *s, enum cell_type type, const char *p,
-		      size_t n, struct err *e)
+static int cell_value(struct sheet *s, enum cell_type type, int is_date,
+		      const char *p, size_t n, struct err *e)
 {
 	uint64_t i;
 
@@ -864,12 +1134,15 @@ static int cell_value(struct sheet *s, enum cell_type type, const char *p,
 			add_decoded(&s->cell, p, n, 0);
 		break;
 	case CELL_NUMBER:
-		add_number(&s->cell, p, n);
+		if (!is_date || add_serial_date(&s->cell, p, n, s->date1904) < 0)
+			add_number(&s->cell, p, n);
 		break;
 	case CELL_DATE:
-		/* ISO 8601; a date at midnight is shown as the date alone. */
+		/* ISO 8601; a date-time is shown as its date, as a number with
+		 * a date style is. */
 		add_decoded(&s->cell, p, n, 0);
-		if (s->cell.len == 19 && memcmp(s->cell.buf + 10, "T00:00:00", 9) == 0)
+		if (s->cell.len > 10 && s->cell.buf[4] == '-' && s->cell.buf[7] == '-' &&
+		    s->cell.buf[10] == 'T')
 			s->cell.buf[s->cell.len = 10] = '\0';
 		break;
 	default:
@@ -880,7 +1153,8 @@ static int cell_value(struct sheet *s, enum cell_type type, const char *p,
 }
 
 /* The content of one <c> (after its start tag) into s->cell. */
-static int read_cell(struct sheet *s, enum cell_type type, struct err *e)
+static int read_cell(struct sheet *s, enum cell_type type, int is_date,
+		     struct err *e)
 {
 	struct tag t;
 	int rc;
@@ -900,7 +1174,7 @@ static int read_cell(struct sheet *s, enum cell_type type, struct err *e)
 		} else if (tag_is(&t, "v")) {
 			xml_text(&s->x, &p, &n);
 			s->x.pos += n;
-			if ((rc = cell_value(s, type, p, n, e)) < 0)
+			if ((rc = cell_value(s, type, is_date, p, n, e)) < 0)
 				return rc;
 		}
 		/* <f>: the formula; its cached value is in <v>. */
@@ -924,7 +1198,7 @@ static int one_cell(struct sheet *s, const struct tag *t, struct err *e)
 	s->col = col;
 	if (t->empty)
 		return 0;
-	if ((rc = read_cell(s, cell_type(t), e)) < 0)
+	if ((rc = read_cell(s, cell_type(t), cell_is_date(s, t), e)) < 0)
 		return rc;
 	if (!s->cell.len)
 		return 0;
@@ -1013,11 +1287,12 @@ int xlsx_sniff(const unsigned char *data, size_t len)
 			    memcmp(data, "\xD0\xCF\x11\xE0", 4) == 0);
 }
 
-static int sheet_part(const struct zip *z, struct blob *b, struct err *e)
+static int sheet_part(const struct zip *z, struct blob *b, struct strbuf *styles,
+		      int *date1904, struct err *e)
 {
 	static const char fallback[] = "xl/worksheets/sheet1.xml";
 	struct strbuf path = STRBUF_INIT;
-	int rc = first_sheet(z, &path, e);
+	int rc = first_sheet(z, &path, styles, date1904, e);
 
 	if (rc > 0)
 		rc = zip_get(z, path.buf, b, e);
@@ -1036,6 +1311,8 @@ int xlsx_to_csv(const unsigned char *data, size_t len, struct csv_text *out,
 	struct sst sst;
 	struct blob part = { 0 };
 	struct strbuf csv = STRBUF_INIT;
+	struct strbuf styles_path = STRBUF_INIT;
+	struct styles styles = { 0 };
 	struct sheet s;
 	int rc;
 
@@ -1055,8 +1332,10 @@ int xlsx_to_csv(const unsigned char *data, size_t len, struct csv_text *out,
 	}
 	if ((rc = zip_open(&z, data, len, e)) < 0 ||
 	    (rc = sst_load(&z, &sst, e)) < 0 ||
-	    (rc = sheet_part(&z, &part, e)) < 0)
+	    (rc = sheet_part(&z, &part, &styles_path, &s.date1904, e)) < 0)
 		goto cleanup;
+	styles_load(&z, styles_path.buf, &styles);
+	s.styles = &styles;
 	xml_init(&s.x, &part);
 	s.sst = &sst;
 	s.csv = &csv;
@@ -1073,6 +1352,8 @@ int xlsx_to_csv(const unsigned char *data, size_t len, struct csv_text *out,
 cleanup:
 	strbuf_release(&csv);
 	strbuf_release(&s.cell);
+	strbuf_release(&styles_path);
+	styles_release(&styles);
 	blob_release(&part);
 	sst_release(&sst);
 	return rc;

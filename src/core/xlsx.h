@@ -24,11 +24,22 @@
  *     Excel does ("12.0" -> "12", "0.30000000000000004" -> "0.3",
  *     "5.0E-2" -> "0.05"); integers are never touched (long digit strings
  *     keep all their digits);
- *   - dates: a date cell is a number with a date style, and styles are not
- *     read, so it comes out as Excel's serial day number (e.g. 46082).
- *     Feeds take dates as text ("2026-03-01"), so such a row is rejected
- *     as a bad date with its line, never imported wrong.  Departments
- *     should format date columns as text, or send CSV.
+ *   - dates: a number whose cell style (s="N", the Nth <xf> of <cellXfs>
+ *     in the styles part) has a date format comes out as YYYY-MM-DD, the
+ *     form the feeds take.  A date format is a built-in one (14-17, 22,
+ *     and the zh-CN 27-31, 36, 50-54, 57, 58 - yyyy"年"m"月"d"日" and its
+ *     kin) or a format code with y, d, 年, 月 or 日 outside quotes, [...]
+ *     and escapes.  A date-time gives its date (the fraction is dropped);
+ *     a time of day (hh:mm, h"时"mm"分", 18-21 ...) and a duration stay
+ *     numbers.  Serials count from 1900 (Excel's 1900-02-29 included)
+ *     or, with <workbookPr date1904="1"/>, from 1904-01-01.  A serial
+ *     that is no date (negative, 0 or 60 in the 1900 system, beyond
+ *     9999-12-31) stays the number, and the feed rejects it as a bad
+ *     date.  Cells typed as dates (t="d", ISO 8601) give their date too.
+ *     The styles part is optional and never fatal: when it is missing,
+ *     damaged, over XLSX_STYLES_BYTES or over XLSX_STYLES_ITEMS formats
+ *     or cell styles, dates stay serial numbers (e.g. 46082), rejected
+ *     as bad dates with their line, never imported wrong.
  *
  * Bounds (hostile files): the ZIP is read from its central directory only
  * (sizes in local headers are not trusted), at most XLSX_ENTRIES entries;
@@ -59,6 +70,8 @@
 #define XLSX_STRINGS        1000000              /* shared strings */
 #define XLSX_STRING_BYTES   (32 * 1024)          /* one cell's text (Excel: 32,767 chars) */
 #define XLSX_OUTPUT_BYTES   (4 * (size_t)LIMIT_IMPORT_BYTES) /* the CSV text */
+#define XLSX_STYLES_BYTES   (4 * 1024 * 1024)    /* xl/styles.xml, inflated */
+#define XLSX_STYLES_ITEMS   65536                /* <numFmt>s, and <xf>s of <cellXfs> */
 
 /* 1 when the bytes look like an XLSX (a ZIP: "PK\3\4") or an encrypted /
  * legacy Office file (OLE: D0 CF 11 E0), i.e. for xlsx_to_csv and not for

@@ -3,9 +3,11 @@
  *
  * Two ways in, so that both halves are reached: an input that starts like
  * a ZIP or an OLE file ("PK", D0 CF) is the whole file; any other input is
- * the XML itself - the worksheet, then after a NUL byte the shared strings
- * - packed here into a stored ZIP with the right CRCs, which mutations of
- * a deflated file would almost never keep.
+ * the XML itself - the worksheet, then after a NUL byte the shared strings,
+ * after another the styles (xl/styles.xml: which cells are dates), after
+ * another the workbook (xl/workbook.xml: date1904) - packed here into a
+ * stored ZIP with the right CRCs, which mutations of a deflated file would
+ * almost never keep.
  *
  * Properties: never crash, never leak; a failure is ERR_INVALID on field
  * "file"; a success is valid UTF-8 that the CSV reader reads to the end.
@@ -95,22 +97,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const names[] = {
 		"xl/worksheets/sheet1.xml", "xl/sharedStrings.xml",
+		"xl/styles.xml", "xl/workbook.xml",
 	};
-	const uint8_t *parts[2];
-	size_t lens[2];
-	const uint8_t *nul;
+	const uint8_t *parts[4];
+	size_t lens[4];
+	unsigned n = 0;
+	const uint8_t *p = data, *end = data + size;
 	struct strbuf z = STRBUF_INIT;
 
 	if (size >= 2 && (memcmp(data, "PK", 2) == 0 || memcmp(data, "\xD0\xCF", 2) == 0)) {
 		check(data, size);
 		return 0;
 	}
-	nul = memchr(data, '\0', size);
-	parts[0] = data;
-	lens[0] = nul ? (size_t)(nul - data) : size;
-	parts[1] = nul ? nul + 1 : NULL;
-	lens[1] = nul ? size - lens[0] - 1 : 0;
-	pack(&z, names, parts, lens, nul ? 2 : 1);
+	/* Up to four parts split at NUL bytes; the last takes the rest. */
+	for (;;) {
+		const uint8_t *nul = n < 3 ? memchr(p, '\0', (size_t)(end - p)) : NULL;
+
+		parts[n] = p;
+		lens[n] = nul ? (size_t)(nul - p) : (size_t)(end - p);
+		n++;
+		if (!nul)
+			break;
+		p = nul + 1;
+	}
+	pack(&z, names, parts, lens, n);
 	check((const uint8_t *)z.buf, z.len);
 	strbuf_release(&z);
 	return 0;

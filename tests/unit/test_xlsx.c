@@ -10,6 +10,10 @@
  * first sheet that is not sheet1.xml) are packed by a small ZIP writer
  * below, as are the hostile files: truncated, wrong offsets, huge declared
  * sizes, a zip bomb, not a ZIP, encrypted - each ERR_INVALID on "file".
+ * Dates: libxlsxwriter date formats (custom, built-in 14, Chinese, date-
+ * time, time, a plain number format) and hand-made styles parts (found by
+ * relationship or by xl/styles.xml, quoted and bracketed format codes,
+ * the zh-CN built-ins, a 1904 workbook, broken and oversized styles).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -391,6 +395,202 @@ static void test_first_sheet_follows_the_workbook_not_the_file_name(void **state
 	free(zip);
 }
 
+/* === dates === */
+
+static void test_date_cells_read_as_iso_dates(void **state)
+{
+	lxw_datetime day = { .year = 2026, .month = 3, .day = 1 };
+	lxw_datetime stamp = { .year = 2026, .month = 3, .day = 1, .hour = 13, .min = 45 };
+	lxw_datetime time = { .hour = 13, .min = 45 };
+	char path[600];
+	lxw_workbook *wb;
+	lxw_worksheet *ws;
+	lxw_format *iso, *builtin, *zh, *datetime, *clock, *fixed;
+	char *csv;
+
+	(void)state;
+	book_path("dates.xlsx", path, sizeof(path));
+	wb = workbook_new(path);
+	assert_non_null(wb);
+	ws = workbook_add_worksheet(wb, NULL);
+	iso = workbook_add_format(wb);
+	format_set_num_format(iso, "yyyy-mm-dd");
+	builtin = workbook_add_format(wb);
+	format_set_num_format_index(builtin, 14);
+	zh = workbook_add_format(wb);
+	format_set_num_format(zh, "yyyy\"年\"m\"月\"d\"日\"");
+	datetime = workbook_add_format(wb);
+	format_set_num_format(datetime, "yyyy-mm-dd hh:mm");
+	clock = workbook_add_format(wb);
+	format_set_num_format(clock, "hh:mm");
+	fixed = workbook_add_format(wb);
+	format_set_num_format(fixed, "0.00");
+	worksheet_write_string(ws, 0, 0, "日期", NULL);
+	worksheet_write_datetime(ws, 1, 0, &day, iso);
+	worksheet_write_datetime(ws, 1, 1, &day, builtin);
+	worksheet_write_datetime(ws, 1, 2, &day, zh);
+	worksheet_write_datetime(ws, 1, 3, &stamp, datetime);
+	worksheet_write_datetime(ws, 1, 4, &time, clock);
+	worksheet_write_number(ws, 1, 5, 46082, fixed);
+	worksheet_write_datetime(ws, 1, 6, &day, NULL);        /* no style: the serial */
+	/* The 1900 system's edges: Lotus's 1900-02-29 is serial 60. */
+	worksheet_write_number(ws, 2, 0, 1, iso);
+	worksheet_write_number(ws, 2, 1, 59, iso);
+	worksheet_write_number(ws, 2, 2, 60, iso);
+	worksheet_write_number(ws, 2, 3, 61, iso);
+	worksheet_write_number(ws, 2, 4, 0, iso);
+	worksheet_write_number(ws, 2, 5, -1, iso);
+	worksheet_write_number(ws, 2, 6, 2958465.99, iso);
+	worksheet_write_number(ws, 2, 7, 2958466, iso);
+	worksheet_write_string(ws, 2, 8, "2026-03-01", iso);   /* text stays text */
+	assert_int_equal(workbook_close(wb), LXW_NO_ERROR);
+	csv = read_back(path);
+	assert_string_equal(csv,
+		"日期\n"
+		"2026-03-01,2026-03-01,2026-03-01,2026-03-01,0.572916666666667,46082,46082\n"
+		"1900-01-01,1900-02-28,60,1900-03-01,0,-1,9999-12-31,2958466,2026-03-01\n");
+	free(csv);
+}
+
+/* A workbook part set by hand: workbook, relationships, styles, sheet. */
+static char *csv_of_styled(const char *workbook, const char *rels, const char *styles_name,
+			   const char *styles, const char *rows)
+{
+	struct part parts[] = {
+		{ .name = "xl/worksheets/sheet1.xml", .text = rows, .deflate = 1 },
+		{ .name = "xl/workbook.xml", .text = workbook },
+		{ .name = "xl/_rels/workbook.xml.rels", .text = rels },
+		/* Large styles are stored: deflated padding would be a zip bomb. */
+		{ .name = styles_name, .text = styles,
+		  .deflate = styles && strlen(styles) < 65536 },
+	};
+	size_t len, n = 0;
+	struct part use[4];
+	unsigned char *zip;
+	char *csv;
+
+	for (size_t i = 0; i < 4; i++)
+		if (parts[i].text)
+			use[n++] = parts[i];
+	zip = zip_pack(use, n, &len);
+	csv = csv_of(zip, len);
+	free(zip);
+	return csv;
+}
+
+#define WORKBOOK(pr) "<workbook xmlns:r=\"r\">" pr "<sheets><sheet name=\"a\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>"
+#define RELS(styles) "<Relationships><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet1.xml\"/>" \
+	"<Relationship Id=\"rId3\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles\" Target=\"" styles "\"/></Relationships>"
+
+/* Styles 0-12: General, custom formats, zh-CN built-ins, times. */
+static const char styles_xml[] =
+	"<styleSheet><numFmts count=\"8\">"
+	"<numFmt numFmtId=\"164\" formatCode=\"yyyy/m/d\"/>"
+	"<numFmt numFmtId=\"165\" formatCode=\"[$-804]yyyy&quot;年&quot;m&quot;月&quot;\"/>"
+	"<numFmt numFmtId=\"166\" formatCode=\"[h]:mm:ss\"/>"
+	"<numFmt numFmtId=\"167\" formatCode=\"0.0&quot;days&quot;\"/>"
+	"<numFmt numFmtId=\"168\" formatCode=\"[Red]0\\d_)\"/>"
+	"<numFmt numFmtId=\"169\" formatCode=\"mm:ss\"/>"
+	"<numFmt numFmtId=\"14\" formatCode=\"0.000\"/>"
+	"<numFmt numFmtId=\"170\" formatCode=\"m&quot;月&quot;d&quot;日&quot;\"/>"
+	"</numFmts>"
+	"<cellStyleXfs count=\"1\"><xf numFmtId=\"14\"/></cellStyleXfs>"
+	"<cellXfs count=\"13\"><xf numFmtId=\"0\"/><xf numFmtId=\"164\"/><xf numFmtId=\"165\"/>"
+	"<xf numFmtId=\"166\"/><xf numFmtId=\"167\"/><xf numFmtId=\"168\"/><xf numFmtId=\"169\"/>"
+	"<xf numFmtId=\"14\"/><xf numFmtId=\"31\"/><xf numFmtId=\"32\"/><xf numFmtId=\"58\"/>"
+	"<xf numFmtId=\"170\"/><xf/></cellXfs>"
+	"<dxfs count=\"1\"><dxf><numFmt numFmtId=\"171\" formatCode=\"yyyy\"/></dxf></dxfs></styleSheet>";
+
+static const char styled_rows[] = SHEET(
+	"<row r=\"1\"><c r=\"A1\" s=\"0\"><v>46082</v></c><c r=\"B1\" s=\"1\"><v>46082.75</v></c>"
+	"<c r=\"C1\" s=\"2\"><v>46082</v></c><c r=\"D1\" s=\"3\"><v>1.5</v></c><c r=\"E1\" s=\"4\"><v>3</v></c>"
+	"<c r=\"F1\" s=\"5\"><v>4</v></c><c r=\"G1\" s=\"6\"><v>0.25</v></c><c r=\"H1\" s=\"7\"><v>46082</v></c>"
+	"<c r=\"I1\" s=\"8\"><v>46082</v></c><c r=\"J1\" s=\"9\"><v>0.5</v></c><c r=\"K1\" s=\"10\"><v>46082</v></c>"
+	"<c r=\"L1\" s=\"11\"><v>46082</v></c><c r=\"M1\" s=\"12\"><v>46082</v></c>"
+	"<c r=\"N1\" s=\"13\"><v>46082</v></c><c r=\"O1\" s=\"1\" t=\"str\"><f>A1</f><v>x</v></c>"
+	"<c r=\"P1\" s=\"1\"><f>A1+1</f><v>46083</v></c><c r=\"Q1\" s=\"99999999999\"><v>46082</v></c></row>");
+
+static void test_date_formats_from_the_styles_part(void **state)
+{
+	char *csv;
+
+	(void)state;
+	/* Styles found through the relationships, under another name. */
+	csv = csv_of_styled(WORKBOOK(""), RELS("/xl/own-styles.xml"), "xl/own-styles.xml",
+			    styles_xml, styled_rows);
+	assert_string_equal(csv,
+		"46082,2026-03-01,2026-03-01,1.5,3,4,0.25,46082,2026-03-01,0.5,2026-03-01,"
+		"2026-03-01,46082,46082,x,2026-03-02,46082\n");
+	free(csv);
+	/* The fixed path without relationships. */
+	csv = csv_of_styled(WORKBOOK(""), NULL, "xl/styles.xml", styles_xml, styled_rows);
+	assert_string_equal(csv,
+		"46082,2026-03-01,2026-03-01,1.5,3,4,0.25,46082,2026-03-01,0.5,2026-03-01,"
+		"2026-03-01,46082,46082,x,2026-03-02,46082\n");
+	free(csv);
+}
+
+static void test_1904_workbook_counts_from_1904(void **state)
+{
+	static const char styles[] = "<styleSheet><cellXfs count=\"2\"><xf numFmtId=\"0\"/><xf numFmtId=\"14\"/></cellXfs></styleSheet>";
+	static const char rows[] = SHEET(
+		"<row r=\"1\"><c r=\"A1\" s=\"1\"><v>0</v></c><c r=\"B1\" s=\"1\"><v>44620</v></c>"
+		"<c r=\"C1\" s=\"1\"><v>59.5</v></c><c r=\"D1\" s=\"1\"><v>60</v></c><c r=\"E1\" s=\"1\"><v>2957003</v></c>"
+		"<c r=\"F1\" s=\"1\"><v>2957004</v></c></row>");
+	char *csv;
+
+	(void)state;
+	csv = csv_of_styled(WORKBOOK("<workbookPr date1904=\"1\" defaultThemeVersion=\"1\"/>"),
+			    RELS("styles.xml"), "xl/styles.xml", styles, rows);
+	assert_string_equal(csv, "1904-01-01,2026-03-01,1904-02-29,1904-03-01,9999-12-31,2957004\n");
+	free(csv);
+	csv = csv_of_styled(WORKBOOK("<workbookPr date1904=\"false\"/>"),
+			    RELS("styles.xml"), "xl/styles.xml", styles, rows);
+	assert_string_equal(csv, "0,2022-02-28,1900-02-28,60,9995-12-30,9995-12-31\n");
+	free(csv);
+}
+
+static void test_a_bad_styles_part_leaves_dates_as_numbers(void **state)
+{
+	static const char rows[] = SHEET("<row r=\"1\"><c r=\"A1\" s=\"1\"><v>46082</v></c><c r=\"B1\"><v>7</v></c></row>");
+	struct strbuf many = STRBUF_INIT;
+	char *csv;
+
+	(void)state;
+	/* Truncated. */
+	csv = csv_of_styled(WORKBOOK(""), NULL, "xl/styles.xml",
+			    "<styleSheet><cellXfs><xf numFmtId=\"0\"/><xf numFmtId=\"14\"", rows);
+	assert_string_equal(csv, "46082,7\n");
+	free(csv);
+	/* More cell styles than XLSX_STYLES_ITEMS. */
+	strbuf_addstr(&many, "<styleSheet><cellXfs>");
+	for (int i = 0; i <= XLSX_STYLES_ITEMS; i++)
+		strbuf_addstr(&many, "<xf numFmtId=\"14\"/>");
+	strbuf_addstr(&many, "</cellXfs></styleSheet>");
+	csv = csv_of_styled(WORKBOOK(""), NULL, "xl/styles.xml", many.buf, rows);
+	assert_string_equal(csv, "46082,7\n");
+	free(csv);
+	strbuf_release(&many);
+	/* Larger than XLSX_STYLES_BYTES: padding in a comment. */
+	strbuf_addstr(&many, "<styleSheet><cellXfs><xf/><xf numFmtId=\"14\"/></cellXfs><!--");
+	while (many.len <= XLSX_STYLES_BYTES)
+		strbuf_addstr(&many, "                                ");
+	strbuf_addstr(&many, "--></styleSheet>");
+	csv = csv_of_styled(WORKBOOK(""), NULL, "xl/styles.xml", many.buf, rows);
+	assert_string_equal(csv, "46082,7\n");
+	free(csv);
+	strbuf_release(&many);
+	/* Just under the limit it is read. */
+	strbuf_addstr(&many, "<styleSheet><cellXfs><xf/><xf numFmtId=\"14\"/></cellXfs><!--");
+	while (many.len < XLSX_STYLES_BYTES - 64)
+		strbuf_addstr(&many, "                                ");
+	strbuf_addstr(&many, "--></styleSheet>");
+	csv = csv_of_styled(WORKBOOK(""), NULL, "xl/styles.xml", many.buf, rows);
+	assert_string_equal(csv, "2026-03-01,7\n");
+	free(csv);
+	strbuf_release(&many);
+}
+
 /* === hostile files === */
 
 static unsigned char *small_book(size_t *len)
@@ -560,6 +760,10 @@ int main(void)
 		cmocka_unit_test(test_shared_string_heavy_sheet_reads_every_row),
 		cmocka_unit_test(test_rich_text_entities_escapes_and_cell_types),
 		cmocka_unit_test(test_first_sheet_follows_the_workbook_not_the_file_name),
+		cmocka_unit_test(test_date_cells_read_as_iso_dates),
+		cmocka_unit_test(test_date_formats_from_the_styles_part),
+		cmocka_unit_test(test_1904_workbook_counts_from_1904),
+		cmocka_unit_test(test_a_bad_styles_part_leaves_dates_as_numbers),
 		cmocka_unit_test(test_not_a_zip_and_truncated_files_are_invalid),
 		cmocka_unit_test(test_wrong_offsets_and_huge_sizes_are_invalid),
 		cmocka_unit_test(test_zip_bomb_entry_is_refused_before_inflating),
