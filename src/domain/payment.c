@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "payment.h"
+#include "registry.h"
 #include "audit.h"
 #include "program.h"
 #include "render.h"
@@ -1121,26 +1122,6 @@ int payment_lines_list(struct store *s, const struct actor *a, int64_t id,
 
 /* === a household's payments and account === */
 
-static int household_region(struct store *s, const struct actor *a, int64_t hh,
-			    char region[16], struct err *e)
-{
-	struct store_stmt *st = NULL;
-	int rc = store_query(s, &st, e, "SELECT region_code FROM households WHERE id = $1",
-			     "i", hh);
-	if (rc < 0)
-		return rc;
-	rc = store_step(st, e);
-	if (rc == STORE_ROW)
-		snprintf(region, 16, "%s", store_col_text(st, 0));
-	store_finalize(st);
-	if (rc == STORE_DONE)
-		return err_set(e, ERR_NOT_FOUND, "id", "not_found", "家庭不存在",
-			       "no such household");
-	if (rc < 0)
-		return rc;
-	return perm_require_region(a, region, e);
-}
-
 static int account_json(struct store *s, int64_t hh, int full, json_t **out,
 			struct err *e)
 {
@@ -1182,7 +1163,7 @@ int payment_household(struct store *s, const struct actor *a,
 	int full = perm_role_has(a->role, PERM_PAYMENT_MANAGE), rc;
 
 	if ((rc = perm_require(a, PERM_PAYMENT_READ, e)) < 0 ||
-	    (rc = household_region(s, a, household_id, region, e)) < 0)
+	    (rc = registry_household_region(s, a, household_id, "id", region, e)) < 0)
 		return rc;
 	if ((rc = store_query(s, &st, e, "SELECT" LINE_COLUMNS LINE_FROM
 			      " WHERE l.household_id = $1 ORDER BY l.month DESC, l.id DESC"
@@ -1216,7 +1197,7 @@ int payment_set_account(struct store *s, const struct actor *a,
 	int rc;
 
 	if ((rc = perm_require(a, PERM_HOUSEHOLD_WRITE, e)) < 0 ||
-	    (rc = household_region(s, a, household_id, region, e)) < 0)
+	    (rc = registry_household_region(s, a, household_id, "id", region, e)) < 0)
 		return rc;
 	if (!json_is_object(body))
 		return err_set(e, ERR_INVALID, NULL, "body", "请求体须为 JSON 对象",

@@ -288,6 +288,26 @@ static int household_region(struct store *s, const struct actor *a,
 	return 0;
 }
 
+int registry_household_region(struct store *s, const struct actor *a, int64_t id,
+			      const char *field, char region[13], struct err *e)
+{
+	struct store_stmt *st = NULL;
+	int rc = store_query(s, &st, e, "SELECT region_code FROM households WHERE id = $1",
+			     "i", id);
+	if (rc < 0)
+		return rc;
+	region[0] = '\0';
+	if ((rc = store_step(st, e)) == STORE_ROW)
+		snprintf(region, 13, "%s", store_col_text(st, 0));
+	store_finalize(st);
+	if (rc < 0)
+		return rc;
+	if (!region[0] || !perm_region_allows(a, region))
+		return err_set(e, ERR_NOT_FOUND, field, "not_found", "家庭不存在或不在您的辖区内",
+			       "no such household in your region");
+	return 0;
+}
+
 static int person_duplicate(struct store *s, const char *number, struct err *e)
 {
 	int64_t existing = 0;

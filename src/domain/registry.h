@@ -84,6 +84,12 @@ int registry_household_set_head(struct store *s, const struct actor *a,
 				int64_t household_id, int64_t person_id,
 				struct err *e);
 
+/* A household's region code, for work on something of the household:
+ * ERR_NOT_FOUND naming `field` when it does not exist or lies outside the
+ * actor's region (answered alike). */
+int registry_household_region(struct store *s, const struct actor *a, int64_t id,
+			      const char *field, char region[13], struct err *e);
+
 /* The household with "members":[person...] (masked) and "region_name". */
 int registry_household_get(struct store *s, const struct actor *a, int64_t id,
 			   json_t **out, struct err *e);

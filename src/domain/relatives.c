@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "relatives.h"
+#include "registry.h"
 #include "audit.h"
 #include "render.h"
 #include "workflow.h"
@@ -761,24 +762,6 @@ static int resolve_relative(struct store *s, struct filing_in *in, struct err *e
 	return rc;
 }
 
-static int household_region(struct store *s, const struct actor *a, int64_t id,
-			    char region[16], struct err *e)
-{
-	struct store_stmt *st = NULL;
-	int rc = store_query(s, &st, e, "SELECT region_code FROM households WHERE id = $1",
-			     "i", id);
-	if (rc < 0)
-		return rc;
-	rc = store_step(st, e);
-	if (rc == STORE_ROW)
-		snprintf(region, 16, "%s", store_col_text(st, 0));
-	store_finalize(st);
-	if (rc == STORE_DONE || (rc == STORE_ROW && !perm_region_allows(a, region)))
-		return err_set(e, ERR_NOT_FOUND, "household_id", "not_found", "家庭不存在",
-			       "no such household");
-	return rc < 0 ? rc : 0;
-}
-
 static int filing_insert(struct store *s, const struct actor *a, struct filing_in *in,
 			 const char *name, const char *unit, const char *relation,
 			 int64_t *id, struct err *e)
@@ -824,7 +807,7 @@ int filing_create(struct store *s, const struct actor *a, json_t *body,
 	*created = 0;
 	if ((rc = perm_require(a, PERM_FILING_WRITE, e)) < 0 ||
 	    (rc = read_filing_body(body, &in, e)) < 0 ||
-	    (rc = household_region(s, a, in.household_id, in.region, e)) < 0 ||
+	    (rc = registry_household_region(s, a, in.household_id, "household_id", in.region, e)) < 0 ||
 	    (rc = read_register(s, &in, e)) < 0)
 		return rc;
 	name = in.reg_name[0] ? in.reg_name : in.staff_name;
