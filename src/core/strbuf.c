@@ -62,6 +62,24 @@ void *xrealloc(void *p, size_t n)
 	return q;
 }
 
+void *xgrow(void *p, size_t *cap, size_t need, size_t size)
+{
+	size_t n = *cap ? *cap : 16;
+
+	if (need <= *cap)
+		return p;
+	while (n < need) {
+		if (n > SIZE_MAX / 2)
+			die_oom(SIZE_MAX);
+		n *= 2;
+	}
+	if (size && n > SIZE_MAX / size)
+		die_oom(SIZE_MAX);
+	p = xrealloc(p, n * size);
+	*cap = n;
+	return p;
+}
+
 char *xstrdup(const char *s)
 {
 	size_t n = strlen(s) + 1;

@@ -37,6 +37,10 @@ void strbuf_reset(struct strbuf *sb);            /* len = 0, keeps memory */
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
+/* p (an array of elements of `size` bytes, *cap of them) grown so it holds
+ * at least `need`: capacity doubles from 16; *cap updated.  For arrays that
+ * grow one row at a time. */
+void *xgrow(void *p, size_t *cap, size_t need, size_t size);
 char *xstrdup(const char *s);
 
 #endif

@@ -27,6 +27,7 @@
 #include "../core/clock.h"
 #include "../core/idcard.h"
 #include "../core/text.h"
+#include "../core/strbuf.h"
 #include "../core/banned.h"
 
 /* === pure helpers === */
@@ -107,14 +108,7 @@ struct cc {
 
 static struct cand *cand_new(struct cc *c, const char *check)
 {
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		struct cand *p = realloc(c->c, cap * sizeof(*p));
-		if (!p)
-			return NULL;
-		c->c = p;
-		c->cap = cap;
-	}
+	c->c = xgrow(c->c, &c->cap, c->n + 1, sizeof(*c->c));
 	struct cand *x = &c->c[c->n++];
 	memset(x, 0, sizeof(*x));
 	x->check = check;
@@ -301,14 +295,7 @@ struct hitlist {
 static int collect_hit(const struct relative_hit *h, void *ctx)
 {
 	struct hitlist *l = ctx;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 32;
-		struct relative_hit *p = realloc(l->h, cap * sizeof(*p));
-		if (!p)
-			return ERR_INTERNAL;
-		l->h = p;
-		l->cap = cap;
-	}
+	l->h = xgrow(l->h, &l->cap, l->n + 1, sizeof(*l->h));
 	l->h[l->n++] = *h;
 	return 0;
 }
@@ -349,10 +336,6 @@ static int check_relative_unfiled(struct cc *c, struct err *e)
 		const struct relative_hit *h = &l.h[i];
 		struct cand *x = cand_new(c, "relative_unfiled");
 		json_t *rec = NULL;
-		if (!x) {
-			rc = oom(e);
-			break;
-		}
 		snprintf(hh, sizeof(hh), "%" PRId64, h->household_id);
 		crosscheck_subject_key(x->key, sizeof(x->key), x->check, hh, h->staff_id_number);
 		x->household = h->household_id;
@@ -421,22 +404,13 @@ static int check_paid_after_death(struct cc *c, struct err *e)
 		" COALESCE(p.household_id, 0), p.name, p.region_code"
 		" FROM feed_records f JOIN persons p ON p.id_number = f.id_number"
 		" WHERE f.feed = 'deaths' AND f.event_date IS NOT NULL AND f.event_date <= $1"
-		"   AND EXISTS (SELECT 1 FROM payment_lines l WHERE l.person_id = p.id"
-		"     OR l.household_id = p.household_id)"
+		"   AND (EXISTS (SELECT 1 FROM payment_lines l WHERE l.person_id = p.id)"
+		"     OR EXISTS (SELECT 1 FROM payment_lines l WHERE l.household_id = p.household_id))"
 		" ORDER BY f.id", "s", c->as_of);
 	if (rc < 0)
 		return rc;
 	while ((rc = store_step(st, e)) == STORE_ROW) {
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 16;
-			struct death *p = realloc(d, nc * sizeof(*p));
-			if (!p) {
-				rc = oom(e);
-				break;
-			}
-			d = p;
-			cap = nc;
-		}
+		d = xgrow(d, &cap, n + 1, sizeof(*d));
 		struct death *x = &d[n++];
 		x->rec = store_col_int64(st, 0);
 		x->batch = store_col_int64(st, 1);
@@ -472,10 +446,7 @@ static int check_paid_after_death(struct cc *c, struct err *e)
 				continue;
 			if (!cur || enr != cur_enr) {
 				char pid[24], eid[24];
-				if (!(cur = cand_new(c, "paid_after_death"))) {
-					rc = oom(e);
-					break;
-				}
+				cur = cand_new(c, "paid_after_death");
 				cur_enr = enr;
 				months = 0;
 				snprintf(pid, sizeof(pid), "%" PRId64, x->person);
@@ -555,10 +526,7 @@ static int asset_finding(struct cc *c, const struct asset *x, const char *what,
 		return rc;
 	while ((rc = store_step(st, e)) == STORE_ROW) {
 		if (!cand) {
-			if (!(cand = cand_new(c, "asset_while_paid"))) {
-				rc = oom(e);
-				break;
-			}
+			cand = cand_new(c, "asset_while_paid");
 			snprintf(hh, sizeof(hh), "%" PRId64, x->household);
 			snprintf(rec, sizeof(rec), "%" PRId64, first_rec);
 			crosscheck_subject_key(cand->key, sizeof(cand->key), cand->check, hh, rec);
@@ -619,16 +587,7 @@ static int check_asset_while_paid(struct cc *c, struct err *e)
 	if (rc < 0)
 		return rc;
 	while ((rc = store_step(st, e)) == STORE_ROW) {
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 16;
-			struct asset *p = realloc(a, nc * sizeof(*p));
-			if (!p) {
-				rc = oom(e);
-				break;
-			}
-			a = p;
-			cap = nc;
-		}
+		a = xgrow(a, &cap, n + 1, sizeof(*a));
 		struct asset *x = &a[n++];
 		x->rec = store_col_int64(st, 0);
 		snprintf(x->feed, sizeof(x->feed), "%s", store_col_text(st, 1));
@@ -714,10 +673,7 @@ static int check_duplicate_enrollment(struct cc *c, struct err *e)
 		const char *program = store_col_text(st, 1);
 		if (!cur || person != cur_person || strcmp(program, cur_program)) {
 			char pid[24];
-			if (!(cur = cand_new(c, "duplicate_enrollment"))) {
-				rc = oom(e);
-				break;
-			}
+			cur = cand_new(c, "duplicate_enrollment");
 			cur_person = person;
 			snprintf(cur_program, sizeof(cur_program), "%s", program);
 			snprintf(pid, sizeof(pid), "%" PRId64, person);
@@ -797,10 +753,7 @@ static int check_shared_account(struct cc *c, struct err *e)
 		if (rc != STORE_ROW)
 			break;
 		if (!cur) {
-			if (!(cur = cand_new(c, "shared_account"))) {
-				rc = oom(e);
-				break;
-			}
+			cur = cand_new(c, "shared_account");
 			snprintf(cur_no, sizeof(cur_no), "%s", no);
 			crosscheck_subject_key(cur->key, sizeof(cur->key), cur->check, no, NULL);
 			cur->household = store_col_int64(st, 2);
@@ -844,20 +797,15 @@ static int check_self_decision(struct cc *c, struct err *e)
 	struct store_stmt *st = NULL;
 	struct staffer *u = NULL;
 	struct link *lk = NULL;
-	size_t nu = 0, nl = 0, capl = 0;
+	size_t nu = 0, capu = 0, nl = 0, capl = 0;
 	int rc = store_query(c->s, &st, e, "SELECT id, username, id_number, display_name"
 			     " FROM users WHERE id_number IS NOT NULL AND id_number <> ''"
 			     " ORDER BY id", "");
 	if (rc < 0)
 		return rc;
 	while ((rc = store_step(st, e)) == STORE_ROW) {
-		struct staffer *p = realloc(u, (nu + 1) * sizeof(*p));
-		if (!p) {
-			rc = oom(e);
-			break;
-		}
-		u = p;
-		p = &u[nu++];
+		u = xgrow(u, &capu, nu + 1, sizeof(*u));
+		struct staffer *p = &u[nu++];
 		p->user_id = store_col_int64(st, 0);
 		snprintf(p->username, sizeof(p->username), "%s", store_col_text(st, 1));
 		snprintf(p->id_number, sizeof(p->id_number), "%s", store_col_text(st, 2));
@@ -884,17 +832,7 @@ static int check_self_decision(struct cc *c, struct err *e)
 				json_decref(f);
 				continue;
 			}
-			if (nl == capl) {
-				size_t nc = capl ? capl * 2 : 8;
-				struct link *p = realloc(lk, nc * sizeof(*p));
-				if (!p) {
-					json_decref(f);
-					rc = oom(e);
-					break;
-				}
-				lk = p;
-				capl = nc;
-			}
+			lk = xgrow(lk, &capl, nl + 1, sizeof(*lk));
 			struct link *x = &lk[nl++];
 			x->user_id = u[i].user_id;
 			snprintf(x->username, sizeof(x->username), "%s", u[i].username);
@@ -932,10 +870,7 @@ static int check_self_decision(struct cc *c, struct err *e)
 			int64_t ref = store_col_int64(st, 1);
 			if (!cur || ref != cur_ref) {
 				char rid[24], uid[24];
-				if (!(cur = cand_new(c, "self_decision"))) {
-					rc = oom(e);
-					break;
-				}
+				cur = cand_new(c, "self_decision");
 				cur_ref = ref;
 				snprintf(rid, sizeof(rid), "%" PRId64, ref);
 				snprintf(uid, sizeof(uid), "%" PRId64, x->user_id);

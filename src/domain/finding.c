@@ -25,15 +25,21 @@
 #include "../core/jsonx.h"
 #include "../core/limits.h"
 #include "../core/text.h"
+#include "../core/strbuf.h"
 #include "../core/banned.h"
 
 static const char *const finding_states[] = {
 	"open", "handed", "checked", "confirmed", "dismissed", "closed", NULL
 };
-static const char *const check_names[] = {
-	"relative_unfiled", "paid_after_death", "asset_while_paid",
-	"duplicate_enrollment", "shared_account", "self_decision", NULL
-};
+/* 1 when id names one of the cross-checks (crosscheck.c keeps the table). */
+static int check_known(const char *id)
+{
+	const char *c;
+	for (size_t i = 0; (c = crosscheck_check_id(i)); i++)
+		if (strcmp(c, id) == 0)
+			return 1;
+	return 0;
+}
 
 #define FINDING_COLUMNS \
 	" f.id, f.check_id, f.subject_key, f.run_id, f.household_id, f.person_id," \
@@ -136,7 +142,7 @@ int finding_list(struct store *s, const struct actor *a,
 		return err_set(e, ERR_INVALID, "status", "enum",
 			       "status 应为 open、handed、checked、confirmed、dismissed 或 closed",
 			       "status must be open, handed, checked, confirmed, dismissed or closed");
-	if (check && !text_in_list(check, check_names))
+	if (check && !check_known(check))
 		return err_set(e, ERR_INVALID, "check", "enum",
 			       "check 应为 relative_unfiled、paid_after_death、asset_while_paid、"
 			       "duplicate_enrollment、shared_account 或 self_decision",
@@ -564,14 +570,7 @@ static struct fig *fig_at(struct figs *g, const char *region, const char *month)
 	for (size_t i = 0; i < g->n; i++)
 		if (strcmp(g->r[i].township, t) == 0 && strcmp(g->r[i].month, month) == 0)
 			return &g->r[i];
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 32;
-		struct fig *p = realloc(g->r, cap * sizeof(*p));
-		if (!p)
-			return NULL;
-		g->r = p;
-		g->cap = cap;
-	}
+	g->r = xgrow(g->r, &g->cap, g->n + 1, sizeof(*g->r));
 	struct fig *x = &g->r[g->n++];
 	memset(x, 0, sizeof(*x));
 	snprintf(x->township, sizeof(x->township), "%s", t);

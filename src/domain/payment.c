@@ -847,10 +847,7 @@ int payment_generate(struct store *s, const struct actor *a,
 	if (rc < 0)
 		goto fail;
 	while ((rc = store_step(st, e)) == STORE_ROW) {
-		if (n == cap) {
-			cap = cap ? 2 * cap : 64;
-			cands = xrealloc(cands, cap * sizeof(*cands));
-		}
+		cands = xgrow(cands, &cap, n + 1, sizeof(*cands));
 		struct cand *c = &cands[n++];
 		c->enrollment = store_col_int64(st, 0);
 		c->household = store_col_int64(st, 1);

@@ -78,10 +78,7 @@ static int load_bank_rows(struct store *s, int64_t run_id, struct bank_row **out
 	if (rc < 0)
 		return rc;
 	while ((rc = store_step(st, e)) == STORE_ROW) {
-		if (n == cap) {
-			cap = cap ? 2 * cap : 128;
-			rows = xrealloc(rows, cap * sizeof(*rows));
-		}
+		rows = xgrow(rows, &cap, n + 1, sizeof(*rows));
 		struct bank_row *r = &rows[n++];
 		r->line_id = store_col_int64(st, 0);
 		r->payee = xstrdup(store_col_text(st, 1));
@@ -571,10 +568,7 @@ int payment_bank_return(struct store *s, const struct actor *a, int64_t id,
 			      " ORDER BY id", "i", id)) < 0)
 		goto cleanup;
 	while ((rc = store_step(st, e)) == STORE_ROW) {
-		if (n == cap) {
-			cap = cap ? 2 * cap : 128;
-			lines = xrealloc(lines, cap * sizeof(*lines));
-		}
+		lines = xgrow(lines, &cap, n + 1, sizeof(*lines));
 		struct ret_line *l = &lines[n++];
 		memset(l, 0, sizeof(*l));
 		l->id = store_col_int64(st, 0);

@@ -39,6 +39,7 @@
 #include "../core/jsonx.h"
 #include "../core/limits.h"
 #include "../core/text.h"
+#include "../core/strbuf.h"
 #include "../core/banned.h"
 
 #define FEED "staff_relatives"
@@ -288,18 +289,10 @@ static int seen_pair(const struct reg_rows *rows, const struct relative_hit *h)
 	return 0;
 }
 
-static int push_row(struct reg_rows *rows, const struct reg_row *r, struct err *e)
+static void push_row(struct reg_rows *rows, const struct reg_row *r)
 {
-	if (rows->n == rows->cap) {
-		size_t cap = rows->cap ? rows->cap * 2 : 64;
-		struct reg_row *v = realloc(rows->v, cap * sizeof(*v));
-		if (!v)
-			return err_set(e, ERR_INTERNAL, NULL, "memory", "内存不足", "out of memory");
-		rows->v = v;
-		rows->cap = cap;
-	}
+	rows->v = xgrow(rows->v, &rows->cap, rows->n + 1, sizeof(*rows->v));
 	rows->v[rows->n++] = *r;
-	return 0;
 }
 
 /* The walker's query.  $1 region prefix; $2 = 1: only relatives living in
@@ -387,8 +380,7 @@ static int walk_register(struct store *s, const struct relative_config *c,
 		fill_row(st, c, &r);
 		if (seen_pair(rows, &r.h))
 			continue;
-		if ((rc = push_row(rows, &r, e)) < 0)
-			break;
+		push_row(rows, &r);
 	}
 	store_finalize(st);
 	for (size_t i = 0; rc >= 0 && i < rows->n; i++)

@@ -672,6 +672,24 @@ static void strbuf_grows_and_stays_terminated(void **state)
 	free(s);
 }
 
+static void xgrow_keeps_rows_and_doubles_capacity(void **state)
+{
+	int *v = NULL;
+	size_t cap = 0;
+
+	(void)state;
+	for (int i = 0; i < 1000; i++) {
+		v = xgrow(v, &cap, (size_t)i + 1, sizeof(*v));
+		assert_true(cap >= (size_t)i + 1);
+		v[i] = i;
+	}
+	assert_int_equal(cap, 1024);          /* 16, 32, ... 1024 */
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(v[i], i);
+	assert_ptr_equal(xgrow(v, &cap, 10, sizeof(*v)), v); /* enough: unchanged */
+	free(v);
+}
+
 static void strbuf_addf_formats_long_strings(void **state)
 {
 	struct strbuf sb = STRBUF_INIT, expect = STRBUF_INIT;
@@ -1299,6 +1317,7 @@ static void log_lines_are_whole_filtered_and_one_per_event(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(xgrow_keeps_rows_and_doubles_capacity),
 		cmocka_unit_test(idcard_published_female_example_is_valid),
 		cmocka_unit_test(idcard_published_male_example_is_valid),
 		cmocka_unit_test(idcard_wrong_check_character_is_rejected),
